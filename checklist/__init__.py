@@ -1,0 +1,1 @@
+"""The D3.2 institutional readiness checklist and the leadership dashboard."""

@@ -1,0 +1,7 @@
+"""App config of checklist."""
+from django.apps import AppConfig
+
+
+class ChecklistConfig(AppConfig):
+    name = "checklist"
+    verbose_name = "Readiness checklist"

@@ -1,0 +1,1 @@
+"""Models of checklist (filled by the issue that builds this app)."""

@@ -1,0 +1,1 @@
+"""Microcredential offerings: courses with every EU element, runs, and the public catalogue."""

@@ -1,0 +1,7 @@
+"""App config of courses."""
+from django.apps import AppConfig
+
+
+class CoursesConfig(AppConfig):
+    name = "courses"
+    verbose_name = "Courses"

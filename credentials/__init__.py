@@ -1,0 +1,1 @@
+"""Issued microcredentials: signed JSON-LD, PDFs, batches, status lists and issuer keys."""

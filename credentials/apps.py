@@ -1,0 +1,7 @@
+"""App config of credentials."""
+from django.apps import AppConfig
+
+
+class CredentialsConfig(AppConfig):
+    name = "credentials"
+    verbose_name = "Credentials"

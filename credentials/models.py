@@ -1,0 +1,1 @@
+"""Models of credentials (filled by the issue that builds this app)."""

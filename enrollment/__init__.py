@@ -1,0 +1,1 @@
+"""Learners in course runs, their results and completion."""

@@ -1,0 +1,7 @@
+"""App config of enrollment."""
+from django.apps import AppConfig
+
+
+class EnrollmentConfig(AppConfig):
+    name = "enrollment"
+    verbose_name = "Enrolment"

@@ -1,0 +1,1 @@
+"""Models of enrollment (filled by the issue that builds this app)."""

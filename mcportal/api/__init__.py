@@ -1,0 +1,1 @@
+"""The versioned REST API: wiring, problem-JSON errors, pagination and role permissions."""

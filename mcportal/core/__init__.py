@@ -1,0 +1,1 @@
+"""Lowest layer of mcportal: people, institutions, roles, audit, errors, clock and money."""

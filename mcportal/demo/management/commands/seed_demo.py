@@ -1,0 +1,100 @@
+"""manage.py seed_demo: load the demo alliance (idempotent: running it twice changes nothing)."""
+import datetime as dt
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from courses import services as course_services
+from courses.choices import CourseStatus
+from courses.models import Course
+from mcportal.core import clock
+from mcportal.core.models import Institution, Membership, User
+
+from ...data import COURSES, DEMO_PASSWORD, INSTITUTIONS, PEOPLE
+
+
+class Command(BaseCommand):
+    help = "Create two alliance institutions, a user for every role and a dozen courses with runs."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        institutions = {spec["slug"]: self._institution(spec) for spec in INSTITUTIONS}
+        users = {email: self._person(email, name, institutions.get(slug), roles)
+                 for email, name, slug, roles in PEOPLE}
+        registrars = {"muni": users["registrar@demo.test"], "ut": users["registrar.tartu@demo.test"]}
+        created = sum(self._course(spec, institutions, registrars) for spec in COURSES)
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo data ready: {len(institutions)} institutions, {len(users)} people, "
+            f"{created} new courses ({Course.objects.count()} in all)."
+        ))
+        self._print_logins()
+
+    def _institution(self, spec: dict) -> Institution:
+        institution, _ = Institution.objects.get_or_create(
+            slug=spec["slug"], defaults={k: v for k, v in spec.items() if k != "slug"}
+        )
+        return institution
+
+    def _person(self, email: str, name: str, institution, roles: list[str]) -> User:
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            if "superuser" in roles:
+                user = User.objects.create_superuser(email, DEMO_PASSWORD, full_name=name)
+            else:
+                user = User.objects.create_user(email, DEMO_PASSWORD, full_name=name)
+            user.email_verified_at = clock.now()
+            user.save(update_fields=["email_verified_at"])
+        for role in roles:
+            if role != "superuser" and institution is not None:
+                Membership.objects.get_or_create(user=user, institution=institution, role=role)
+        return user
+
+    def _course(self, spec: dict, institutions: dict, registrars: dict) -> int:
+        if Course.objects.filter(slug=spec["slug"]).exists():
+            return 0
+        actor = registrars[spec["institution"]]
+        course = course_services.course_create(
+            institution=institutions[spec["institution"]],
+            actor=actor,
+            slug=spec["slug"],
+            attributes=spec["attributes"],
+            outcomes=spec["outcomes"],
+            languages=spec["languages"],
+            partner_institutions=[institutions[slug] for slug in spec["partners"]],
+        )
+        today = clock.today()
+        now = clock.now()
+        for label, start_offset, end_offset, capacity, price in spec["runs"]:
+            starts_on = today + dt.timedelta(days=start_offset)
+            opens = now - dt.timedelta(days=14)
+            closes = max(
+                dt.datetime.combine(starts_on, dt.time(23, 59), tzinfo=dt.UTC),
+                now + dt.timedelta(days=30),
+            )
+            course_services.course_run_create(
+                course=course,
+                actor=actor,
+                attributes={
+                    "label": label,
+                    "starts_on": starts_on,
+                    "ends_on": today + dt.timedelta(days=end_offset),
+                    "enrolment_opens_at": opens,
+                    "enrolment_closes_at": closes,
+                    "capacity": capacity,
+                    "price_amount": price,
+                    "currency": "EUR",
+                    "location": "" if spec["attributes"].get("participation_form") == "online"
+                    else f"{institutions[spec['institution']].city}",
+                },
+            )
+        if spec["publish"] and course.status == CourseStatus.DRAFT:
+            course_services.course_publish(course=course, actor=actor)
+        return 1
+
+    def _print_logins(self) -> None:
+        self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD})")
+        for email, name, slug, roles in PEOPLE:
+            where = f" at {slug.upper()}" if slug else ""
+            role_text = ", ".join(roles) if roles else "learner"
+            self.stdout.write(f"  {email:<30} {role_text}{where} — {name}")
+        self.stdout.write("\nOpen http://127.0.0.1:8000/ (admin: http://127.0.0.1:8000/admin/)\n")

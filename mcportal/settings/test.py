@@ -1,0 +1,26 @@
+"""Test settings: real PostgreSQL by default, fast hashing, in-memory e-mail, eager tasks.
+
+DATABASE_URL overrides the database (sqlite:///… for the smoke run on the embedded default).
+"""
+import dj_database_url
+
+from .base import *  # noqa: F403
+from .env import env
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/mcportal"),
+        conn_max_age=0,
+    )
+}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+MCPORTAL_PUBLIC_URL = "https://portal.test"
+DEBUG = False

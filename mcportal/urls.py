@@ -1,0 +1,28 @@
+"""URL wiring: public pages, staff pages, accounts, admin and the versioned API."""
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="courses:catalogue", permanent=False), name="home"),
+    path("courses/", include("courses.urls")),
+    path("staff/courses/", include("courses.staff_urls")),
+    path("accounts/", include("mcportal.accounts.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("mcportal.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+]
+
+handler400 = "mcportal.core.error_views.bad_request"
+handler403 = "mcportal.core.error_views.permission_denied"
+handler404 = "mcportal.core.error_views.page_not_found"
+handler500 = "mcportal.core.error_views.server_error"
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,1 @@
+"""Prices, orders, payment providers, refunds and invoices."""

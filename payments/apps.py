@@ -1,0 +1,7 @@
+"""App config of payments."""
+from django.apps import AppConfig
+
+
+class PaymentsConfig(AppConfig):
+    name = "payments"
+    verbose_name = "Payments"

@@ -1,0 +1,9 @@
+"""Shared pytest configuration: fixtures for users per role, clients, and a temporary MEDIA_ROOT."""
+import pytest
+
+pytest_plugins = ["tests.fixtures.roles"]
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"

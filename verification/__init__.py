@@ -1,0 +1,1 @@
+"""Public verification of credentials by URL, QR code, upload and API."""

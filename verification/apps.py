@@ -1,0 +1,7 @@
+"""App config of verification."""
+from django.apps import AppConfig
+
+
+class VerificationConfig(AppConfig):
+    name = "verification"
+    verbose_name = "Verification"

@@ -1,0 +1,1 @@
+"""Models of verification (filled by the issue that builds this app)."""
