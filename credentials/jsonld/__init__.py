@@ -1,0 +1,1 @@
+"""JSON-LD for credentials: pinned contexts, the offline loader and RDF canonicalisation."""

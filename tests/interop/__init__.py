@@ -1,0 +1,1 @@
+"""Interoperability tests against the JavaScript reference implementation."""
