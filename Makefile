@@ -17,6 +17,12 @@ $(VENV)/.installed: pyproject.toml
 	@$(PY) -m pip install --quiet -e ".[dev]"
 	@touch $@
 
+# The independent reference verifier (@digitalbazaar/vc) that the interop tests run.
+interop/node_modules/.installed: interop/package-lock.json
+	@command -v npm >/dev/null || (echo "The interop tests need Node.js 18+ and npm: apt-get install nodejs npm" && exit 1)
+	@npm ci --prefix interop --no-audit --no-fund --loglevel=error
+	@touch $@
+
 ## Install everything, migrate the embedded SQLite database, load demo data, serve on 127.0.0.1:8000.
 demo: install
 	@mkdir -p var
@@ -26,7 +32,7 @@ demo: install
 	@$(PY) manage.py runserver 127.0.0.1:8000
 
 ## Run the whole test suite: lint, layering, migrations check, pytest on PostgreSQL, SQLite smoke run.
-test: install lint test-postgres test-sqlite-smoke
+test: install interop/node_modules/.installed lint test-postgres test-sqlite-smoke
 
 lint:
 	@$(VENV)/bin/ruff check .

@@ -14,10 +14,12 @@ from django.utils.translation import gettext_lazy as _
 from mcportal.core.audit import audit_record
 from mcportal.core.exceptions import FieldProblem, InvalidTransition, ValidationFailed
 from mcportal.core.models import Institution
+from mcportal.core.page_cache import page_cache_bump
 from mcportal.core.roles import Capability, user_has_capability
 
 from .choices import CourseStatus
 from .models import Course, CourseLanguage, CourseRun, LearningOutcome
+from .selectors import CATALOGUE_CACHE_NAMESPACE
 from .services import course_archive, course_publish, course_withdraw_to_draft
 from .validation import ELEMENTS, course_publication_report
 
@@ -211,6 +213,7 @@ class CourseAdmin(InstitutionScopedAdmin):
             institution=course.institution,
             data={"fields": sorted(form.changed_data), "via": "admin"},
         )
+        page_cache_bump(CATALOGUE_CACHE_NAMESPACE)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
@@ -356,3 +359,4 @@ class CourseRunAdmin(InstitutionScopedAdmin):
             institution=obj.course.institution,
             data={"fields": sorted(form.changed_data), "via": "admin"},
         )
+        page_cache_bump(CATALOGUE_CACHE_NAMESPACE)

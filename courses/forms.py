@@ -14,7 +14,7 @@ from .choices import (
     ParticipationForm,
     PriceFilter,
 )
-from .selectors import CatalogueFilters, institution_list_in_catalogue
+from .selectors import CatalogueFilters, institution_choices_in_catalogue
 
 
 class CatalogueFilterForm(forms.Form):
@@ -54,9 +54,8 @@ class CatalogueFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["institution"].choices = [("", _("All institutions"))] + [
-            (institution.slug, institution.short_name or institution.legal_name)
-            for institution in institution_list_in_catalogue()
+        self.fields["institution"].choices = [
+            ("", _("All institutions")), *institution_choices_in_catalogue()
         ]
 
     def clean(self):

@@ -32,6 +32,16 @@ from mcportal.core.roles import Capability, institutions_for_capability
 from .choices import CatalogueSort, CourseStatus, PriceFilter
 from .models import Course, CourseLanguage, CourseRun, LearningOutcome
 
+# Cached catalogue pages belong to this namespace; courses.services bumps it on every change.
+CATALOGUE_CACHE_NAMESPACE = "catalogue"
+
+
+CATALOGUE_CARD_DEFERRED_FIELDS = (
+    "description", "assessment_details", "quality_assurance_details", "prerequisites",
+    "stackability_details", "further_information", "target_groups",
+    "institution__street_address", "institution__logo", "institution__contact_email",
+)
+
 
 @dataclass(frozen=True)
 class CatalogueFilters:
@@ -73,6 +83,8 @@ def course_list_published(*, filters: CatalogueFilters | None = None) -> QuerySe
     courses = (
         Course.objects.filter(status=CourseStatus.PUBLISHED)
         .select_related("institution")
+        # The long texts are shown on the course page only; sorting 1,000 wide rows is slow.
+        .defer(*CATALOGUE_CARD_DEFERRED_FIELDS)
         .annotate(
             next_run_starts_on=Subquery(next_run.values("starts_on")[:1]),
             lowest_price=Subquery(upcoming.order_by("price_amount", "pk").values("price_amount")[:1]),
@@ -179,6 +191,13 @@ def course_get_published(*, slug: str) -> Course | None:
             ),
         )
         .first()
+    )
+
+
+def institution_choices_in_catalogue() -> list[tuple[str, str]]:
+    """(slug, name) of institutions that award a published course, for the catalogue filter."""
+    return list(
+        institution_list_in_catalogue().values_list("slug", "short_name").order_by("short_name")
     )
 
 

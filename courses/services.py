@@ -15,10 +15,11 @@ from mcportal.core import clock
 from mcportal.core.audit import audit_record
 from mcportal.core.exceptions import FieldProblem, InvalidTransition, ValidationFailed
 from mcportal.core.models import Institution
+from mcportal.core.page_cache import page_cache_bump
 
 from .choices import COURSE_TRANSITIONS, CourseStatus, Language
 from .models import Course, CourseLanguage, CourseRun, LearningOutcome
-from .selectors import course_qs_for_update, course_run_qs_for_update
+from .selectors import CATALOGUE_CACHE_NAMESPACE, course_qs_for_update, course_run_qs_for_update
 from .validation import course_publication_report
 
 COURSE_EDITABLE_FIELDS = frozenset(
@@ -42,6 +43,12 @@ COURSE_RUN_EDITABLE_FIELDS = frozenset(
 # Path segments the staff pages use themselves (/staff/courses/new/): a course there would be
 # unreachable.
 RESERVED_SLUGS = frozenset({"new"})
+
+
+def _record_change(**audit) -> None:
+    """Audit the change and let cached catalogue pages go stale once it commits."""
+    audit_record(**audit)
+    page_cache_bump(CATALOGUE_CACHE_NAMESPACE)
 
 
 def _unique_slug(title: str, *, exclude_pk: int | None = None) -> str:
@@ -141,7 +148,7 @@ def course_create(
     course.partner_institutions.set([p for p in partner_institutions if p.pk != institution.pk])
     _set_outcomes(course, outcomes or [])
     _set_languages(course, languages)
-    audit_record(actor=actor, action="course.created", target=course, institution=institution)
+    _record_change(actor=actor, action="course.created", target=course, institution=institution)
     return course
 
 
@@ -173,7 +180,7 @@ def course_update(
         changed.append("languages")
     if course.status == CourseStatus.PUBLISHED:
         _raise_if_unpublishable(course)
-    audit_record(
+    _record_change(
         actor=actor,
         action="course.updated",
         target=course,
@@ -201,7 +208,7 @@ def course_publish(*, course: Course, actor) -> Course:
     course.status = CourseStatus.PUBLISHED
     course.published_at = clock.now()
     course.save(update_fields=["status", "published_at", "updated_at"])
-    audit_record(
+    _record_change(
         actor=actor,
         action="course.published",
         target=course,
@@ -219,7 +226,7 @@ def course_withdraw_to_draft(*, course: Course, actor, reason: str = "") -> Cour
     previous = course.status
     course.status = CourseStatus.DRAFT
     course.save(update_fields=["status", "updated_at"])
-    audit_record(
+    _record_change(
         actor=actor, action="course.withdrawn", target=course, institution=course.institution,
         reason=reason, data={"from": previous},
     )
@@ -234,7 +241,7 @@ def course_archive(*, course: Course, actor, reason: str = "") -> Course:
     previous = course.status
     course.status = CourseStatus.ARCHIVED
     course.save(update_fields=["status", "updated_at"])
-    audit_record(
+    _record_change(
         actor=actor, action="course.archived", target=course, institution=course.institution,
         reason=reason, data={"from": previous},
     )
@@ -248,7 +255,7 @@ def course_run_create(*, course: Course, actor, attributes: Mapping[str, Any]) -
     _assign(run, attributes, COURSE_RUN_EDITABLE_FIELDS)
     _full_clean(run)
     run.save()
-    audit_record(actor=actor, action="course_run.created", target=run, institution=course.institution)
+    _record_change(actor=actor, action="course_run.created", target=run, institution=course.institution)
     return run
 
 
@@ -269,7 +276,7 @@ def course_run_update(*, run: CourseRun, actor, changes: Mapping[str, Any]) -> C
         )
     _full_clean(run)
     run.save()
-    audit_record(
+    _record_change(
         actor=actor, action="course_run.updated", target=run, institution=run.course.institution,
         data={"fields": sorted(changed)},
     )
@@ -288,7 +295,7 @@ def course_run_cancel(*, run: CourseRun, actor, reason: str) -> CourseRun:
         )
     run.is_cancelled = True
     run.save(update_fields=["is_cancelled", "updated_at"])
-    audit_record(
+    _record_change(
         actor=actor, action="course_run.cancelled", target=run, institution=run.course.institution,
         reason=reason,
     )

@@ -11,10 +11,11 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from mcportal.core import clock
+from mcportal.core.page_cache import cache_public_page
 
 from .forms import CatalogueFilterForm
 from .models import CourseRun
-from .selectors import course_get_published, course_list_published
+from .selectors import CATALOGUE_CACHE_NAMESPACE, course_get_published, course_list_published
 from .structured_data import course_structured_data, structured_data_json
 from .validation import ELEMENTS, course_publication_report
 
@@ -88,6 +89,7 @@ def _active_filter_chips(form: CatalogueFilterForm, params: QueryDict) -> list[F
     return chips
 
 
+@cache_public_page(CATALOGUE_CACHE_NAMESPACE)
 def catalogue_view(request: HttpRequest) -> HttpResponse:
     """List published courses; bad filter input is reported on its field, the rest applies."""
     form = CatalogueFilterForm(data=request.GET)
