@@ -37,7 +37,7 @@ test: install interop/node_modules/.installed lint test-postgres test-sqlite-smo
 lint:
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/lint-imports
-	@DJANGO_SETTINGS_MODULE=mcportal.settings.test $(PY) manage.py makemigrations --check --dry-run >/dev/null \
+	@DATABASE_URL=sqlite:///:memory: DJANGO_SETTINGS_MODULE=mcportal.settings.test $(PY) manage.py makemigrations --check --dry-run >/dev/null \
 		|| (echo "Models and migrations differ: run manage.py makemigrations" && exit 1)
 
 test-postgres:

@@ -221,6 +221,16 @@ class CourseRun(BaseModel):
         _("location"), max_length=200, blank=True, help_text=_("Where on-site sessions happen.")
     )
     is_cancelled = models.BooleanField(_("cancelled"), default=False)
+    pass_threshold = models.DecimalField(
+        _("pass threshold (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("50.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text=_("The weighted grade a learner must reach to complete the course."),
+    )
+    # Set by the enrolment service that closes the run: results are final from then on.
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["starts_on", "pk"]

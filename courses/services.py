@@ -35,7 +35,7 @@ COURSE_EDITABLE_FIELDS = frozenset(
 COURSE_RUN_EDITABLE_FIELDS = frozenset(
     {
         "label", "starts_on", "ends_on", "enrolment_opens_at", "enrolment_closes_at",
-        "capacity", "price_amount", "currency", "location",
+        "capacity", "price_amount", "currency", "location", "pass_threshold",
     }
 )
 

@@ -5,4 +5,5 @@ app_name = "api"
 
 urlpatterns = [
     path("", include("courses.api.urls")),
+    path("", include("enrollment.api.urls")),
 ]
