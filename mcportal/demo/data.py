@@ -58,7 +58,7 @@ COMMON_QA = (
     "institution holds institutional accreditation from its national QA agency (ENQA member)."
 )
 
-# Each run: (label, starts in N days, ends in N days, capacity or None for no limit, price in EUR).
+# Each run: (kind of cohort, starts in N days, ends in N days, capacity or None for no limit, price in EUR).
 COURSES = [
     {
         "slug": "good-clinical-practice",
@@ -94,8 +94,8 @@ COURSES = [
             "Identify essential documents and keep them inspection-ready.",
         ],
         "runs": [
-            ("Spring 2027", 40, 90, 40, Decimal("0.00")),
-            ("Autumn 2027", 220, 270, 40, Decimal("0.00")),
+            ("cohort", 40, 90, 40, Decimal("0.00")),
+            ("cohort", 220, 270, 40, Decimal("0.00")),
         ],
     },
     {
@@ -130,7 +130,7 @@ COURSES = [
             "Identify differentially expressed genes and interpret them biologically.",
             "Report results following FAIR principles.",
         ],
-        "runs": [("Spring 2027", 25, 110, 24, Decimal("450.00"))],
+        "runs": [("cohort", 25, 110, 24, Decimal("450.00"))],
     },
     {
         "slug": "cryo-em-sample-preparation",
@@ -157,7 +157,7 @@ COURSES = [
             "Prepare vitrified specimens suitable for single-particle analysis.",
             "Evaluate grid quality and choose a data collection strategy.",
         ],
-        "runs": [("Summer school 2027", 15, 20, 12, Decimal("900.00"))],
+        "runs": [("summer school", 15, 20, 12, Decimal("900.00"))],
     },
     {
         "slug": "biostatistics-with-r",
@@ -182,7 +182,7 @@ COURSES = [
             "Choose an appropriate statistical test for an experimental design.",
             "Produce a reproducible analysis report with R Markdown.",
         ],
-        "runs": [("2027 cohort", 5, 75, None, Decimal("0.00"))],
+        "runs": [("online cohort", 5, 75, None, Decimal("0.00"))],
     },
     {
         "slug": "research-data-management-fair",
@@ -206,7 +206,7 @@ COURSES = [
             "Write a data management plan for a Horizon Europe project.",
             "Make a data set findable, accessible, interoperable and reusable.",
         ],
-        "runs": [("Winter 2027", 10, 40, 60, Decimal("120.00"))],
+        "runs": [("cohort", 10, 40, 60, Decimal("120.00"))],
     },
     {
         "slug": "laboratory-animal-science",
@@ -229,7 +229,7 @@ COURSES = [
             "Apply the 3Rs to the design of animal procedures.",
             "Recognise pain, suffering and distress in laboratory rodents.",
         ],
-        "runs": [("Spring 2027", 30, 45, 20, Decimal("380.00"))],
+        "runs": [("cohort", 30, 45, 20, Decimal("380.00"))],
     },
     {
         "slug": "introduction-to-laboratory-biosafety",
@@ -249,7 +249,7 @@ COURSES = [
             "field_of_study": "102",
         },
         "outcomes": ["Apply BSL-1 and BSL-2 practices and choose the right protective equipment."],
-        "runs": [("Rolling 2027", -5, 360, None, Decimal("0.00"))],
+        "runs": [("rolling intake", -5, 360, None, Decimal("0.00"))],
     },
     {
         "slug": "grant-writing-horizon-europe",
@@ -273,7 +273,7 @@ COURSES = [
             "Structure the excellence, impact and implementation sections of a proposal.",
             "Build a consortium and a credible work plan.",
         ],
-        "runs": [("2027", 45, 120, 30, Decimal("250.00"))],
+        "runs": [("cohort", 45, 120, 30, Decimal("250.00"))],
     },
     {
         "slug": "technology-transfer-ip-life-sciences",
@@ -291,7 +291,7 @@ COURSES = [
             "grading_scheme": "ects_grades", "stackability": "standalone", "field_of_study": "041",
         },
         "outcomes": ["Assess the patentability of a research result.", "Outline a licensing strategy."],
-        "runs": [("Spring 2027", 60, 100, 50, Decimal("150.00"))],
+        "runs": [("cohort", 60, 100, 50, Decimal("150.00"))],
     },
     {
         "slug": "python-for-biological-data",
@@ -313,7 +313,7 @@ COURSES = [
             "Load, clean and summarise tabular biological data with pandas.",
             "Visualise experimental results in publication-quality figures.",
         ],
-        "runs": [("2027 spring cohort", 20, 80, 200, Decimal("0.00"))],
+        "runs": [("online cohort", 20, 80, 200, Decimal("0.00"))],
     },
     {
         "slug": "mass-spectrometry-proteomics",
@@ -335,7 +335,7 @@ COURSES = [
             "Prepare protein samples for bottom-up proteomics.",
             "Quantify proteins with label-free and TMT approaches.",
         ],
-        "runs": [("Autumn 2027", 200, 215, 10, Decimal("750.00"))],
+        "runs": [("laboratory course", 200, 215, 10, Decimal("750.00"))],
     },
     {
         "slug": "clinical-trial-design-regulation",
@@ -356,7 +356,7 @@ COURSES = [
             "Choose a trial design for a clinical question.",
             "Prepare a submission through the Clinical Trials Information System (CTIS).",
         ],
-        "runs": [("Autumn 2027", 180, 260, 35, Decimal("520.00"))],
+        "runs": [("cohort", 180, 260, 35, Decimal("520.00"))],
     },
     {
         "slug": "science-communication-for-researchers",

@@ -64,8 +64,10 @@ class Command(BaseCommand):
         )
         today = clock.today()
         now = clock.now()
-        for label, start_offset, end_offset, capacity, price in spec["runs"]:
+        for kind, start_offset, end_offset, capacity, price in spec["runs"]:
             starts_on = today + dt.timedelta(days=start_offset)
+            # Demo dates move with today, so the label is derived from the start date.
+            label = f"{starts_on:%B %Y} {kind}"
             opens = now - dt.timedelta(days=14)
             closes = max(
                 dt.datetime.combine(starts_on, dt.time(23, 59), tzinfo=dt.UTC),
