@@ -1,1 +1,1 @@
-"""Account pages: log in, log out (sign-up and profile come with enrolment)."""
+"""Account pages: log in/out, sign-up, e-mail verification, password reset and change, profile."""

@@ -1,0 +1,1 @@
+"""Tests of accounts: sign-up, verification, password reset and change, profile."""
