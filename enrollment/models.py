@@ -108,6 +108,26 @@ class Enrollment(BaseModel):
                 condition=Q(status__in=sorted(LIVE_STATUSES)),
                 name="enrollment_one_live_per_learner_and_run",
             ),
+            # The waiting list is served in waitlisted_at order; a row without it would be skipped.
+            models.CheckConstraint(
+                condition=~Q(status=EnrollmentStatus.WAITLISTED) | Q(waitlisted_at__isnull=False),
+                name="enrollment_waitlisted_has_time",
+            ),
+            # A completed or failed enrolment carries the outcome the credential and the learner see.
+            models.CheckConstraint(
+                condition=~Q(status=EnrollmentStatus.COMPLETED)
+                | Q(final_score__isnull=False, completed_at__isnull=False, ended_at__isnull=False),
+                name="enrollment_completed_has_outcome",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=EnrollmentStatus.FAILED)
+                | Q(final_score__isnull=False, ended_at__isnull=False),
+                name="enrollment_failed_has_outcome",
+            ),
+            models.CheckConstraint(
+                condition=Q(final_score__isnull=True) | Q(final_score__gte=0, final_score__lte=100),
+                name="enrollment_final_score_pct",
+            ),
         ]
         indexes = [
             models.Index(fields=["run", "status"], name="enrollment_run_status_idx"),

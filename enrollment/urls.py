@@ -1,3 +1,12 @@
-"""URLs (filled by the issue that builds them)."""
+"""URLs of the learner's enrolment pages, mounted at /learning/."""
+
+from django.urls import path
+
+from . import views
+
 app_name = "enrollment"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.DashboardView.as_view(), name="dashboard"),
+    path("enrol/<int:run_id>/", views.EnrolView.as_view(), name="enrol"),
+    path("enrolments/<int:enrollment_id>/leave/", views.LeaveView.as_view(), name="leave"),
+]

@@ -12,6 +12,7 @@ urlpatterns = [
     path("staff/runs/", include("enrollment.staff_urls")),
     path("learning/", include("enrollment.urls")),
     path("", include("credentials.urls")),
+    path("", include("verification.urls")),
     path("accounts/", include("mcportal.accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("mcportal.api.urls")),

@@ -196,3 +196,10 @@ def build_document_loader(
     documents: dict[str, Mapping[str, Any]] = {url: c.document for url, c in contexts.items()}
     documents.update(extra_contexts)
     return DocumentLoader(documents)
+
+
+def portal_document_loader() -> DocumentLoader:
+    """The shared offline loader that also serves the portal's own context at its public URL."""
+    from django.conf import settings
+
+    return build_document_loader(own_context_url=mcportal_context_url(settings.MCPORTAL_PUBLIC_URL))

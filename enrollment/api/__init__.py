@@ -1,0 +1,1 @@
+"""The REST API of enrolment (/api/v1/): serializers, views and routes."""

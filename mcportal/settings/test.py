@@ -23,4 +23,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 MCPORTAL_PUBLIC_URL = "https://portal.test"
+# A fixed, test-only key-encryption key: tests never create var/secrets/dev-kek.
+MCPORTAL_KEY_ENCRYPTION_KEY = "test-only-key-encryption-key-0123456789abcdef"
 DEBUG = False

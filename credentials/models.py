@@ -1,1 +1,0 @@
-"""Models of credentials (filled by the issue that builds this app)."""

@@ -1,0 +1,1 @@
+"""Services of credentials: every write that matters, one module per concern (keys, x509, …)."""

@@ -1,0 +1,21 @@
+"""Celery tasks of credentials: thin wrappers that take ids and call one service."""
+from celery import shared_task
+
+from credentials.rendering.pades import PadesError, TimestampingFailed
+from credentials.rendering.pdf import PdfRenderingError
+
+
+@shared_task(name="credentials.credential_pdf_render", acks_late=True, max_retries=5)
+def credential_pdf_render_task(credential_id: int) -> None:
+    """Render and seal one credential's PDF; a TSA failure retries, a rendering bug fails fast."""
+    from credentials.services.pdf import credential_pdf_mark_failed, credential_pdf_render
+
+    try:
+        credential_pdf_render(credential_id=credential_id)
+    except TimestampingFailed as exc:
+        if credential_pdf_render_task.request.retries >= credential_pdf_render_task.max_retries:
+            credential_pdf_mark_failed(credential_id=credential_id, error=str(exc))
+            return
+        raise credential_pdf_render_task.retry(exc=exc, countdown=30) from exc
+    except (PdfRenderingError, PadesError) as exc:
+        credential_pdf_mark_failed(credential_id=credential_id, error=str(exc))

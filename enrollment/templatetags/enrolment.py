@@ -1,0 +1,41 @@
+"""Template tags of enrolment: the visitor's own live enrolment next to each run of a public course page.
+
+The course page belongs to courses, which may not import enrollment (it is the lower layer); the
+page loads this library instead, so the per-learner part costs one query for a logged-in visitor
+and none for an anonymous one.
+"""
+
+from __future__ import annotations
+
+from django import template
+
+from mcportal.core.roles import Capability, user_has_capability
+
+from ..choices import LIVE_STATUSES
+from ..models import Enrollment
+
+register = template.Library()
+
+
+def enrollment_live_by_run_for_learner(*, learner, run_ids: list[int]) -> dict[int, Enrollment]:
+    """run id → the learner's live enrolment in it, for the given runs (one query; none if anonymous)."""
+    if not getattr(learner, "is_authenticated", False) or not run_ids:
+        return {}
+    enrollments = Enrollment.objects.filter(learner=learner, run_id__in=run_ids, status__in=LIVE_STATUSES)
+    return {enrollment.run_id: enrollment for enrollment in enrollments}
+
+
+@register.simple_tag(takes_context=True)
+def runs_with_my_enrolment(context, run_rows) -> list[tuple]:
+    """Pair each run row of the course page with the visitor's live enrolment in that run (or None)."""
+    rows = list(run_rows)
+    mine = enrollment_live_by_run_for_learner(
+        learner=context.get("user"), run_ids=[row.run.pk for row in rows]
+    )
+    return [(row, mine.get(row.run.pk)) for row in rows]
+
+
+@register.simple_tag(takes_context=True)
+def may_manage_payments(context, institution) -> bool:
+    """Whether the page's user confirms payments in the institution (to offer the run's payments page)."""
+    return user_has_capability(context.get("user"), Capability.PAYMENTS_MANAGE, institution)
