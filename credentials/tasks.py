@@ -1,4 +1,5 @@
 """Celery tasks of credentials: thin wrappers that take ids and call one service."""
+
 from celery import shared_task
 
 from credentials.rendering.pades import PadesError, TimestampingFailed
@@ -19,3 +20,27 @@ def credential_pdf_render_task(credential_id: int) -> None:
         raise credential_pdf_render_task.retry(exc=exc, countdown=30) from exc
     except (PdfRenderingError, PadesError) as exc:
         credential_pdf_mark_failed(credential_id=credential_id, error=str(exc))
+
+
+@shared_task(name="credentials.issuance_batch_dispatch", acks_late=True)
+def issuance_batch_dispatch_task(batch_id: int) -> None:
+    """Split a batch's pending items into chunks on the issuance queue."""
+    from credentials.services.batches import issuance_batch_dispatch
+
+    issuance_batch_dispatch(batch_id=batch_id)
+
+
+@shared_task(name="credentials.issuance_batch_item_process", acks_late=True)
+def issuance_batch_item_process_task(item_ids: list[int]) -> None:
+    """Issue one chunk of batch items; repeats are no-ops (items are their own idempotency keys)."""
+    from credentials.services.batches import issuance_batch_items_process
+
+    issuance_batch_items_process(item_ids=item_ids)
+
+
+@shared_task(name="credentials.issuance_batch_sweep", expires=600)
+def issuance_batch_sweep_task() -> int:
+    """Beat: re-dispatch batches left running by a worker that died."""
+    from credentials.services.batches import issuance_batch_sweep
+
+    return issuance_batch_sweep()

@@ -1,7 +1,7 @@
 """Shared pytest configuration: fixtures for users per role, clients, and a temporary MEDIA_ROOT."""
 import pytest
 
-pytest_plugins = ["tests.fixtures.roles"]
+pytest_plugins = ["tests.fixtures.roles", "tests.fixtures.completions"]
 
 
 @pytest.fixture(autouse=True)

@@ -146,7 +146,10 @@ CELERY_TASK_TIME_LIMIT = 10 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 9 * 60
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"credentials.tasks.issuance_*": {"queue": "issuance"}}
+CELERY_TASK_ROUTES = {"credentials.issuance_*": {"queue": "issuance"}}
+CELERY_BEAT_SCHEDULE = {
+    "issuance-batch-sweep": {"task": "credentials.issuance_batch_sweep", "schedule": 300.0},
+}
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "UTC"
 

@@ -1,0 +1,236 @@
+"""Batch issuance: a batch of completed enrolments issued in chunks by Celery workers.
+
+Each item is its own idempotency key and its own transaction, so one bad learner does not
+roll back the others and a retried or duplicated task never issues twice. Status list slots
+are reserved per chunk, so parallel workers do not queue on the list row per credential.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+
+from courses.models import CourseRun
+from credentials.choices import BATCH_TRANSITIONS, BatchItemStatus, BatchStatus, CredentialStatus
+from credentials.models import Credential, IssuanceBatch, IssuanceBatchItem
+from credentials.services.issuance import credential_issue, status_entries_reserve
+from enrollment.choices import EnrollmentStatus
+from enrollment.models import Enrollment
+from mcportal.core import clock
+from mcportal.core.audit import audit_record
+from mcportal.core.exceptions import Conflict, FieldProblem, InvalidTransition, ValidationFailed
+
+
+def issuance_candidates(*, run: CourseRun):
+    """Completed enrolments of the run that hold no live credential yet."""
+    live = Credential.objects.exclude(status=CredentialStatus.REVOKED).values("enrollment_id")
+    return (
+        Enrollment.objects.filter(run=run, status=EnrollmentStatus.COMPLETED)
+        .exclude(pk__in=live)
+        .select_related("learner")
+        .order_by("pk")
+    )
+
+
+def _transition(batch: IssuanceBatch, target: BatchStatus) -> None:
+    if target not in BATCH_TRANSITIONS[BatchStatus(batch.status)]:
+        raise InvalidTransition(batch.status, target, entity="batch")
+
+
+@transaction.atomic
+def issuance_batch_create(
+    *,
+    run: CourseRun,
+    actor,
+    enrollments: Iterable[Enrollment] | None = None,
+    idempotency_key: str = "",
+) -> IssuanceBatch:
+    """Create a queued batch with one pending item per enrolment and dispatch it after commit.
+
+    Without enrollments, every completed enrolment of the run without a credential is taken.
+    The same idempotency key returns the batch it created before.
+    """
+    institution = run.course.institution
+    if idempotency_key:
+        existing = IssuanceBatch.objects.filter(
+            institution=institution, idempotency_key=idempotency_key
+        ).first()
+        if existing is not None:
+            return existing
+    chosen = list(issuance_candidates(run=run) if enrollments is None else enrollments)
+    foreign = [e.pk for e in chosen if e.run_id != run.pk or e.status != EnrollmentStatus.COMPLETED]
+    if foreign:
+        raise ValidationFailed(
+            "Only completed enrolments of this run can be issued in its batch.",
+            problems=[
+                FieldProblem(f"Enrolment {pk} is not a completed enrolment of this run.", field="enrollments")
+                for pk in foreign
+            ],
+        )
+    if not chosen:
+        raise Conflict(
+            "Nobody in this run is waiting for a credential.",
+            problems=[FieldProblem("No completed enrolment without a credential.", field="enrollments")],
+        )
+    batch = IssuanceBatch.objects.create(
+        institution=institution,
+        run=run,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        idempotency_key=idempotency_key,
+        total=len(chosen),
+    )
+    IssuanceBatchItem.objects.bulk_create(IssuanceBatchItem(batch=batch, enrollment=e) for e in chosen)
+    audit_record(
+        actor=actor,
+        action="issuance_batch.created",
+        target=batch,
+        institution=institution,
+        data={"run": run.pk, "items": len(chosen)},
+    )
+    from credentials.tasks import issuance_batch_dispatch_task
+
+    issuance_batch_dispatch_task.delay_on_commit(batch.pk)
+    return batch
+
+
+def issuance_batch_dispatch(*, batch_id: int) -> list[list[int]]:
+    """Mark the batch running and enqueue its pending items in chunks on the issuance queue."""
+    with transaction.atomic():
+        batch = IssuanceBatch.objects.select_for_update().get(pk=batch_id)
+        if batch.status in (BatchStatus.QUEUED, BatchStatus.COMPLETED_WITH_ERRORS):
+            _transition(batch, BatchStatus.RUNNING)
+            batch.status = BatchStatus.RUNNING
+            batch.started_at = batch.started_at or clock.now()
+            batch.finished_at = None
+            batch.save(update_fields=["status", "started_at", "finished_at", "updated_at"])
+        elif batch.status != BatchStatus.RUNNING:
+            return []
+        pending = list(
+            batch.items.filter(status=BatchItemStatus.PENDING).order_by("pk").values_list("pk", flat=True)
+        )
+    size = max(1, settings.MCPORTAL_ISSUANCE_CHUNK_SIZE)
+    chunks = [pending[start : start + size] for start in range(0, len(pending), size)]
+    from credentials.tasks import issuance_batch_item_process_task
+
+    for chunk in chunks:
+        issuance_batch_item_process_task.delay(chunk)
+    if not pending:
+        issuance_batch_complete(batch_id=batch_id)
+    return chunks
+
+
+def issuance_batch_items_process(*, item_ids: list[int]) -> None:
+    """Issue the credential of each pending item, each in its own transaction (safe to repeat)."""
+    pending = list(
+        IssuanceBatchItem.objects.filter(pk__in=item_ids, status=BatchItemStatus.PENDING)
+        .select_related("batch__institution")
+        .order_by("pk")
+    )
+    if not pending:
+        return
+    batch_id = pending[0].batch_id
+    slots = status_entries_reserve(institution=pending[0].batch.institution, count=len(pending))
+    for item, slot in zip(pending, slots, strict=True):
+        issuance_batch_item_process(item_id=item.pk, status_slots=slot)
+    if not IssuanceBatchItem.objects.filter(batch_id=batch_id, status=BatchItemStatus.PENDING).exists():
+        issuance_batch_complete(batch_id=batch_id)
+
+
+def issuance_batch_item_process(*, item_id: int, status_slots=None) -> IssuanceBatchItem | None:
+    """Issue one item: lock it (skip if another worker holds it), issue, record the outcome."""
+    try:
+        with transaction.atomic():
+            item = (
+                IssuanceBatchItem.objects.select_for_update(skip_locked=True, no_key=True)
+                .select_related("batch", "enrollment")
+                .filter(pk=item_id, status=BatchItemStatus.PENDING)
+                .first()
+            )
+            if item is None:
+                return None
+            outcome = credential_issue(
+                enrollment=item.enrollment, actor=item.batch.created_by, status_slots=status_slots
+            )
+            item.status = BatchItemStatus.ISSUED if outcome.created else BatchItemStatus.SKIPPED
+            item.credential = outcome.credential
+            item.attempts = F("attempts") + 1
+            item.processed_at = clock.now()
+            item.error = ""
+            item.save(update_fields=["status", "credential", "attempts", "processed_at", "error"])
+            counter = "issued_count" if outcome.created else "skipped_count"
+            IssuanceBatch.objects.filter(pk=item.batch_id).update(**{counter: F(counter) + 1})
+            return item
+    except (Conflict, ValidationFailed) as exc:
+        # Terminal for this learner (e.g. not completed any more): record why, go on with the rest.
+        with transaction.atomic():
+            updated = IssuanceBatchItem.objects.filter(pk=item_id, status=BatchItemStatus.PENDING).update(
+                status=BatchItemStatus.FAILED,
+                error=exc.message,
+                attempts=F("attempts") + 1,
+                processed_at=clock.now(),
+            )
+            if updated:
+                batch_id = IssuanceBatchItem.objects.values_list("batch_id", flat=True).get(pk=item_id)
+                IssuanceBatch.objects.filter(pk=batch_id).update(failed_count=F("failed_count") + 1)
+        return None
+
+
+@transaction.atomic
+def issuance_batch_complete(*, batch_id: int) -> IssuanceBatch:
+    """Finish a running batch once no item is pending (two chunks finishing together finish it once)."""
+    batch = IssuanceBatch.objects.select_for_update().get(pk=batch_id)
+    if batch.status != BatchStatus.RUNNING or batch.items.filter(status=BatchItemStatus.PENDING).exists():
+        return batch
+    target = BatchStatus.COMPLETED_WITH_ERRORS if batch.failed_count else BatchStatus.COMPLETED
+    batch.status = target
+    batch.finished_at = clock.now()
+    batch.save(update_fields=["status", "finished_at", "updated_at"])
+    audit_record(
+        actor=None,
+        action="issuance_batch.finished",
+        target=batch,
+        institution=batch.institution,
+        data={"issued": batch.issued_count, "skipped": batch.skipped_count, "failed": batch.failed_count},
+    )
+    return batch
+
+
+@transaction.atomic
+def issuance_batch_retry_failed(*, batch: IssuanceBatch, actor) -> IssuanceBatch:
+    """Put the failed items back to pending and run the batch again."""
+    batch = IssuanceBatch.objects.select_for_update().get(pk=batch.pk)
+    _transition(batch, BatchStatus.RUNNING)
+    failed = batch.items.filter(status=BatchItemStatus.FAILED).update(
+        status=BatchItemStatus.PENDING, error=""
+    )
+    batch.failed_count = F("failed_count") - failed
+    batch.save(update_fields=["failed_count", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="issuance_batch.retried",
+        target=batch,
+        institution=batch.institution,
+        data={"items": failed},
+    )
+    from credentials.tasks import issuance_batch_dispatch_task
+
+    issuance_batch_dispatch_task.delay_on_commit(batch.pk)
+    batch.refresh_from_db()
+    return batch
+
+
+def issuance_batch_sweep(*, stale_after_seconds: int = 900) -> int:
+    """Re-dispatch running batches whose pending items nobody processed for a while (worker died)."""
+    threshold = clock.now() - dt.timedelta(seconds=stale_after_seconds)
+    stale = list(
+        IssuanceBatch.objects.filter(status=BatchStatus.RUNNING, updated_at__lt=threshold).values_list(
+            "pk", flat=True
+        )
+    )
+    for batch_id in stale:
+        issuance_batch_dispatch(batch_id=batch_id)
+    return len(stale)
