@@ -10,6 +10,8 @@ urlpatterns = [
     path("courses/", include("courses.urls")),
     path("staff/courses/", include("courses.staff_urls")),
     path("staff/runs/", include("enrollment.staff_urls")),
+    path("staff/credentials/", include("credentials.staff_urls")),
+    path("learning/credentials/", include("credentials.learner_urls")),
     path("learning/", include("enrollment.urls")),
     path("", include("credentials.urls")),
     path("", include("verification.urls")),

@@ -264,7 +264,9 @@ def test_dashboard_shows_progress_due_date_results_and_status(client_for, make_r
     assert content.count("Withdraw…") == 1
     assert content.count("Leave the waiting list…") == 1
     main = content.split('<main id="main" class="site-main">')[1].split("</main>")[0]
-    assert "redential" not in main
+    # The only mention of credentials is the link to the learner's credentials page.
+    assert main.count("redential") == 2
+    assert '<a href="/learning/credentials/">My credentials</a>' in main
 
 
 def test_dashboard_shows_a_completed_enrolment_with_its_final_grade(client_for, enrollment_in):
