@@ -67,7 +67,10 @@ def course_qs_for_update() -> QuerySet[Course]:
 
 def course_run_qs_for_update() -> QuerySet[CourseRun]:
     """Runs locked for a read-modify-write (seats, capacity)."""
-    return CourseRun.objects.select_for_update(no_key=True).select_related("course__institution")
+    # of=("self",): lock the run only, not its course and institution rows joined for reading.
+    return CourseRun.objects.select_for_update(no_key=True, of=("self",)).select_related(
+        "course__institution"
+    )
 
 
 def _upcoming_runs(today: dt.date) -> QuerySet[CourseRun]:
