@@ -8,8 +8,12 @@ have_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
 have_lib "libpango-1.0.so" || packages+=(libpango-1.0-0)
 have_lib "libpangoft2-1.0.so" || packages+=(libpangoft2-1.0-0)
 have_lib "libharfbuzz-subset.so" || packages+=(libharfbuzz-subset0)
-if ! command -v fc-list >/dev/null 2>&1 || [ -z "$(fc-list 2>/dev/null | head -n 1)" ]; then
+if ! command -v fc-list >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -q "DejaVu Sans"; then
   packages+=(fontconfig fonts-dejavu-core)
+fi
+# Certificates print names in any script; WenQuanYi covers CJK where DejaVu stops.
+if ! fc-list 2>/dev/null | grep -qi "WenQuanYi\|Noto Sans CJK"; then
+  packages+=(fonts-wqy-microhei)
 fi
 python_version_ok=$(python3 -c 'import sys; print(int(sys.version_info >= (3, 11)))' 2>/dev/null || echo 0)
 if [ "$python_version_ok" != "1" ]; then
