@@ -54,6 +54,8 @@ def status_entry_document(status_list: StatusList, index: int) -> dict:
 
 
 def _open_list_locked(institution: Institution, purpose: str) -> StatusList:
+    # Parent first: two chunks that both find no open list must not both create list N+1.
+    Institution.objects.select_for_update().filter(pk=institution.pk).first()
     current = (
         StatusList.objects.select_for_update()
         .filter(institution=institution, purpose=purpose)

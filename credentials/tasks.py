@@ -1,6 +1,7 @@
 """Celery tasks of credentials: thin wrappers that take ids and call one service."""
 
 from celery import shared_task
+from django.db import IntegrityError, OperationalError
 
 from credentials.rendering.pades import PadesError, TimestampingFailed
 from credentials.rendering.pdf import PdfRenderingError
@@ -30,7 +31,14 @@ def issuance_batch_dispatch_task(batch_id: int) -> None:
     issuance_batch_dispatch(batch_id=batch_id)
 
 
-@shared_task(name="credentials.issuance_batch_item_process", acks_late=True)
+@shared_task(
+    name="credentials.issuance_batch_item_process",
+    acks_late=True,
+    # A lost race or a dropped connection heals on retry; items already done are skipped.
+    autoretry_for=(IntegrityError, OperationalError),
+    retry_backoff=2,
+    retry_kwargs={"max_retries": 5},
+)
 def issuance_batch_item_process_task(item_ids: list[int]) -> None:
     """Issue one chunk of batch items; repeats are no-ops (items are their own idempotency keys)."""
     from credentials.services.batches import issuance_batch_items_process

@@ -85,7 +85,11 @@ class PadesVerdict(enum.StrEnum):
 
 @dataclass(frozen=True)
 class PadesReport:
-    """What validating a PDF's seal found; ``detail`` explains the verdict in a sentence."""
+    """What validating a PDF's seal found; ``detail`` explains the verdict in a sentence.
+
+    ``embedded_credential`` is read from the revision the seal covers; it is vouched for only when
+    the verdict is VALID (an unsealed PDF's attachment is reported too, but proves nothing).
+    """
 
     verdict: PadesVerdict
     detail: str
@@ -370,7 +374,8 @@ def _verdict(
 
 
 def embedded_file_read(pdf_bytes: bytes, name: str = CREDENTIAL_ATTACHMENT_NAME) -> bytes | None:
-    """Return the bytes of the embedded file called ``name`` in the latest revision, or None."""
+    """Return the embedded file ``name`` of the latest revision, or None; unchecked, and raises
+    PdfError on an unreadable PDF (use ``validate_pades`` for untrusted input)."""
     reader = PdfFileReader(BytesIO(pdf_bytes))
     return _embedded_files(reader.root).get(name)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import io
 import mimetypes
 import re
 from collections.abc import Sequence
@@ -19,16 +20,18 @@ from pathlib import Path
 from typing import NoReturn
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
+from xml.etree import ElementTree
 
 import pydyf
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
+from PIL import Image
 from weasyprint import CSS, HTML, Attachment
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from .pades import CREDENTIAL_ATTACHMENT_NAME
-from .qr import verification_qr_svg_data_uri
+from .qr import MAX_URL_LENGTH, verification_qr_svg_data_uri
 
 TEMPLATE_NAME = "credentials/pdf/credential.html"
 STYLESHEET_TEMPLATE_NAME = "credentials/pdf/credential.css"
@@ -37,6 +40,7 @@ LOGO_MEDIA_TYPES = frozenset({"image/png", "image/jpeg", "image/svg+xml", "image
 MAX_LOGO_BYTES = 2 * 1024 * 1024
 _HEX_COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
+_SVG_TAG = "{http://www.w3.org/2000/svg}svg"
 
 
 class PdfRenderingError(Exception):
@@ -51,8 +55,8 @@ class ResourceRefused(PdfRenderingError):
         self.url = url
 
 
-class CertificateDataInvalid(ValueError):
-    """Certificate data lacks a mandatory element or holds an impossible value."""
+class CertificateDataInvalid(PdfRenderingError, ValueError):
+    """Certificate data lacks a mandatory element or holds an impossible value (so no PDF)."""
 
     def __init__(self, problems: Sequence[str]) -> None:
         super().__init__("; ".join(problems))
@@ -83,6 +87,9 @@ class InstitutionLogo:
             )
         if not self.content or len(self.content) > MAX_LOGO_BYTES:
             raise CertificateDataInvalid(["A logo must be a non-empty file of at most 2 MiB."])
+        if not _logo_readable(self.content, self.media_type):
+            # WeasyPrint would log a broken image and leave a gap; refuse it before rendering.
+            raise CertificateDataInvalid([f"The logo is not a readable {self.media_type} image."])
 
     @classmethod
     def from_static(cls, relative_path: str) -> InstitutionLogo:
@@ -262,8 +269,8 @@ def render_credential_html(*, certificate: CertificateData) -> str:
 
 @functools.cache
 def _stylesheet() -> CSS:
-    # Parsed once per process: the stylesheet is static (the brand colour is a CSS variable set
-    # on the page), and parsing it costs about as much as laying out the page.
+    # Parsed once per process rather than once per certificate: the stylesheet is static (the
+    # brand colour is a CSS variable set on each page's <html>).
     css = render_to_string(STYLESHEET_TEMPLATE_NAME)
     return CSS(string=css, base_url=static_root().as_uri() + "/", url_fetcher=StaticOnlyURLFetcher())
 
@@ -298,6 +305,29 @@ def _template_context(certificate: CertificateData) -> dict:
     }
 
 
+def _is_verification_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in {"https", "http"} and bool(parts.netloc) and len(url) <= MAX_URL_LENGTH
+
+
+def _logo_readable(content: bytes, media_type: str) -> bool:
+    if media_type == "image/svg+xml":
+        # A logo needs no DTD; refusing one rules out entity-expansion attacks on this parse and
+        # on WeasyPrint's own parse of the same bytes.
+        if b"<!DOCTYPE" in content.upper() or b"<!ENTITY" in content.upper():
+            return False
+        try:
+            return ElementTree.fromstring(content).tag in ("svg", _SVG_TAG)  # noqa: S314 (no DTD, see above)
+        except ElementTree.ParseError:
+            return False
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            image.verify()
+            return Image.MIME.get(image.format or "") == media_type
+    except (OSError, SyntaxError, ValueError):
+        return False
+
+
 def _decimal_text(value: Decimal) -> str:
     normalised = value.normalize()
     return f"{normalised:f}" if normalised == normalised.to_integral() else str(normalised)
@@ -329,6 +359,8 @@ def _certificate_problems(certificate: CertificateData) -> list[str]:
         problems.append("ects_credits must be a positive Decimal")
     if not isinstance(certificate.eqf_level, int) or not 1 <= certificate.eqf_level <= 8:
         problems.append("eqf_level must be between 1 and 8")
+    if not _is_verification_url(certificate.verification_url):
+        problems.append("verification_url must be an absolute http(s) URL of at most 512 characters")
     if not _HEX_COLOUR.match(certificate.brand_colour):
         problems.append("brand_colour must be #RRGGBB")
     if certificate.valid_until is not None and certificate.valid_until < certificate.date_of_issuing:

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
+from django.utils.translation import gettext as _
 
 from mcportal.core import clock
 
@@ -187,11 +188,11 @@ def pkcs12_bundle_load(*, data: bytes, passphrase: bytes | None) -> KeyAndCertif
     try:
         key, certificate, extra = pkcs12.load_key_and_certificates(data, passphrase)
     except ValueError as error:
-        raise PkiError("The PKCS#12 file could not be read; check the file and its password.") from error
+        raise PkiError(_("The PKCS#12 file could not be read; check the file and its password.")) from error
     if key is None or certificate is None:
-        raise PkiError("The PKCS#12 file must contain a private key and its certificate.")
+        raise PkiError(_("The PKCS#12 file must contain a private key and its certificate."))
     if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
-        raise PkiError("Only RSA and ECDSA keys are supported for sealing PDFs.")
+        raise PkiError(_("Only RSA and ECDSA keys are supported for sealing PDFs."))
     return KeyAndCertificate(private_key=key, certificate=certificate, chain=_order_chain(certificate, extra))
 
 
@@ -202,15 +203,17 @@ def document_signing_certificate_problems(
     moment = at or clock.now()
     problems = []
     if private_key.public_key().public_numbers() != certificate.public_key().public_numbers():
-        problems.append("The private key does not belong to the certificate.")
+        problems.append(_("The private key does not belong to the certificate."))
     if not certificate.not_valid_before_utc <= moment <= certificate.not_valid_after_utc:
-        problems.append("The certificate is not valid at this time.")
+        problems.append(_("The certificate is not valid at this time."))
     constraints = _extension(certificate, x509.BasicConstraints)
     if constraints is not None and constraints.ca:
-        problems.append("A CA certificate cannot seal documents.")
+        problems.append(_("A CA certificate cannot seal documents."))
     usage = _extension(certificate, x509.KeyUsage)
     if usage is not None and not (usage.digital_signature or usage.content_commitment):
-        problems.append("The certificate's key usage allows neither digital signatures nor non-repudiation.")
+        problems.append(
+            _("The certificate's key usage allows neither digital signatures nor non-repudiation.")
+        )
     return problems
 
 
@@ -227,7 +230,7 @@ def _end_entity_issue(
     not_before = (now or clock.now()) - _BACKDATE
     not_after = min(not_before + valid_for, ca.certificate.not_valid_after_utc)
     if not_after <= not_before + _BACKDATE:
-        raise PkiError("The CA certificate has expired; create a new CA first.")
+        raise PkiError(_("The CA certificate has expired; create a new CA first."))
     key = private_key_generate(key_algorithm)
     ca_key_id = _extension(ca.certificate, x509.SubjectKeyIdentifier)
     authority_key_id = (
@@ -257,9 +260,11 @@ def _name(
     *, common_name: str, organisation_name: str, country_code: str, organisation_identifier: str = ""
 ) -> x509.Name:
     if len(country_code) != 2 or not country_code.isascii() or not country_code.isalpha():
-        raise PkiError(f"Country must be an ISO 3166-1 alpha-2 code, not {country_code!r}.")
+        raise PkiError(
+            _("Country must be an ISO 3166-1 alpha-2 code, not %(value)r.") % {"value": country_code}
+        )
     if not common_name.strip() or not organisation_name.strip():
-        raise PkiError("A certificate needs a common name and an organisation name.")
+        raise PkiError(_("A certificate needs a common name and an organisation name."))
     attributes = [
         x509.NameAttribute(NameOID.COUNTRY_NAME, country_code.upper()),
         # X.520 limits both attributes to 64 characters; long legal names are cut, not refused.

@@ -145,7 +145,9 @@ def issuance_batch_item_process(*, item_id: int, status_slots=None) -> IssuanceB
     try:
         with transaction.atomic():
             item = (
-                IssuanceBatchItem.objects.select_for_update(skip_locked=True, no_key=True)
+                # of=("self",): lock only the item; locking the joined batch or enrolment would make
+                # skip_locked skip items whose batch row another worker is updating.
+                IssuanceBatchItem.objects.select_for_update(skip_locked=True, no_key=True, of=("self",))
                 .select_related("batch", "enrollment")
                 .filter(pk=item_id, status=BatchItemStatus.PENDING)
                 .first()

@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.urls import reverse
 
 from mcportal.core.emails import email_schedule
 
 from ..models import Enrollment
-
-# The learner dashboard; enrollment.urls is mounted at /learning/ (mcportal/urls.py).
-DASHBOARD_PATH = "/learning/"
 
 
 def learner_email(*, enrollment: Enrollment, message: str, reason: str = "", **extra) -> None:
@@ -32,7 +30,7 @@ def learner_email(*, enrollment: Enrollment, message: str, reason: str = "", **e
             "is_free": run.is_free,
             "reason": reason,
             "course_url": f"{public_url}{course.get_absolute_url()}",
-            "dashboard_url": f"{public_url}{DASHBOARD_PATH}",
+            "dashboard_url": f"{public_url}{reverse('enrollment:dashboard')}",
             **extra,
         },
     )

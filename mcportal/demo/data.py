@@ -375,3 +375,11 @@ COURSES = [
         "runs": [],
     },
 ]
+
+# The demo learner's finished courses (slug of a published course with a free run, final score):
+# seed_demo completes them through the enrolment services and issues the credentials.
+LEARNER_EMAIL = "learner@demo.test"
+LEARNER_COMPLETIONS = [
+    ("good-clinical-practice", Decimal("92")),
+    ("biostatistics-with-r", Decimal("87")),
+]

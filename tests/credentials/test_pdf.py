@@ -9,12 +9,14 @@ from pathlib import Path
 import pypdf
 import pytest
 from django.conf import settings
+from PIL import Image
 
 from credentials.rendering.pdf import (
     CREDENTIAL_MEDIA_TYPE,
     CertificateDataInvalid,
     InstitutionLogo,
     PdfAttachment,
+    PdfRenderingError,
     ResourceRefused,
     StaticOnlyURLFetcher,
     credential_attachment,
@@ -222,6 +224,7 @@ def test_several_attachments_keep_their_names_and_bytes():
         ("no participation", {"participation_form": ""}, "participation_form is required"),
         ("no QA", {"quality_assurance_type": ""}, "quality_assurance_type is required"),
         ("no verification code", {"verification_code": ""}, "verification_code is required"),
+        ("relative verification URL", {"verification_url": "/verify/X"}, "verification_url must be"),
         ("bad colour", {"brand_colour": "red"}, "brand_colour must be #RRGGBB"),
         (
             "expires before issue",
@@ -231,8 +234,11 @@ def test_several_attachments_keep_their_names_and_bytes():
     ],
 )
 def test_certificate_data_refuses_a_missing_or_impossible_element(_case, overrides, problem):
-    with pytest.raises(CertificateDataInvalid, match=problem):
+    with pytest.raises(CertificateDataInvalid, match=problem) as refused:
         certificate_data(**overrides)
+
+    # A rendering error, so the PDF task records it instead of crashing.
+    assert isinstance(refused.value, PdfRenderingError)
 
 
 def test_awarding_bodies_need_a_country():
@@ -255,9 +261,40 @@ def test_logo_from_static_refuses_paths_outside_static(_case, relative_path):
         InstitutionLogo.from_static(relative_path)
 
 
-def test_logo_must_be_an_image():
-    with pytest.raises(CertificateDataInvalid, match="PNG, JPEG, SVG"):
-        InstitutionLogo(content=b"<html>", media_type="text/html")
+def _png(width: int = 120, height: int = 60) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), "#7a1b2d").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("_case", "content", "media_type", "problem"),
+    [
+        ("not an image type", b"<html>", "text/html", "PNG, JPEG, SVG"),
+        ("empty", b"", "image/png", "non-empty file"),
+        ("corrupt PNG", b"\x89PNG\r\n\x1a\n" + b"\0" * 40, "image/png", "not a readable image/png"),
+        ("PNG declared as JPEG", _png(), "image/jpeg", "not a readable image/jpeg"),
+        ("SVG with a DTD", b'<!DOCTYPE svg [<!ENTITY a "aaaa">]><svg>&a;</svg>', "image/svg+xml", "readable"),
+        ("HTML declared as SVG", b"<html><body/></html>", "image/svg+xml", "readable"),
+    ],
+)
+def test_logo_must_be_a_readable_image_of_its_declared_type(_case, content, media_type, problem):
+    with pytest.raises(CertificateDataInvalid, match=problem):
+        InstitutionLogo(content=content, media_type=media_type)
+
+
+def test_raster_logo_is_drawn_on_the_certificate():
+    pdf = render_credential_pdf(
+        certificate=certificate_data(logo=InstitutionLogo(content=_png(), media_type="image/png")),
+        attachments=[],
+    )
+    images = [
+        xobject.get_object()
+        for xobject in _read(pdf).pages[0]["/Resources"]["/XObject"].values()
+        if xobject.get_object()["/Subtype"] == "/Image"
+    ]
+
+    assert [(image["/Width"], image["/Height"]) for image in images] == [(120, 60)]
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ import pytest
 from django.core.management import call_command
 
 from courses.models import Course, CourseRun
+from credentials.models import Credential
 from mcportal.core.models import AuditEvent, Institution, Membership, User
 
 pytestmark = pytest.mark.django_db
@@ -14,6 +15,7 @@ def _counts():
     return (
         Institution.objects.count(), User.objects.count(), Membership.objects.count(),
         Course.objects.count(), CourseRun.objects.count(), AuditEvent.objects.count(),
+        Credential.objects.count(),
     )
 
 
@@ -33,3 +35,7 @@ def test_seed_demo_creates_the_alliance_and_is_idempotent():
     assert Course.objects.filter(status="published").count() == 12
     assert Course.objects.filter(status="draft").count() == 1
     assert User.objects.filter(email="admin@demo.test", is_superuser=True).exists()
+    assert sorted(
+        Credential.objects.filter(enrollment__learner__email="learner@demo.test")
+        .values_list("enrollment__run__course__slug", "enrollment__status")
+    ) == [("biostatistics-with-r", "completed"), ("good-clinical-practice", "completed")]

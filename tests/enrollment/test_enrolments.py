@@ -66,6 +66,9 @@ def test_enrol_in_a_free_run_activates_takes_a_seat_audits_and_emails_after_comm
     assert [message.to for message in mail.outbox] == [[learner.email]]
     assert mail.outbox[0].subject == f"You are enrolled in {free_run.course.title}"
     assert "Hello Ada Lovelace," in mail.outbox[0].body
+    assert "https://portal.test/learning/" in mail.outbox[0].body
+    html, _ = mail.outbox[0].alternatives[0]
+    assert '<a href="https://portal.test/learning/">' in html
 
 
 def test_enrol_in_a_priced_run_holds_a_seat_pending_payment(priced_run, django_capture_on_commit_callbacks):

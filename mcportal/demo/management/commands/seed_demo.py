@@ -1,5 +1,6 @@
 """manage.py seed_demo: load the demo alliance (idempotent: running it twice changes nothing)."""
 import datetime as dt
+from decimal import Decimal
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -7,14 +8,22 @@ from django.db import transaction
 from courses import services as course_services
 from courses.choices import CourseStatus
 from courses.models import Course
+from credentials.services.issuance import credential_issue
+from enrollment.choices import EnrollmentStatus
+from enrollment.models import Enrollment
+from enrollment.services import enrollment_enrol, result_record
+from enrollment.services.structure import run_assessment_save
 from mcportal.core import clock
 from mcportal.core.models import Institution, Membership, User
 
-from ...data import COURSES, DEMO_PASSWORD, INSTITUTIONS, PEOPLE
+from ...data import COURSES, DEMO_PASSWORD, INSTITUTIONS, LEARNER_COMPLETIONS, LEARNER_EMAIL, PEOPLE
 
 
 class Command(BaseCommand):
-    help = "Create two alliance institutions, a user for every role and a dozen courses with runs."
+    help = (
+        "Create two alliance institutions, a user for every role, a dozen courses with runs and "
+        "the demo learner's credentials."
+    )
 
     @transaction.atomic
     def handle(self, *args, **options):
@@ -23,9 +32,13 @@ class Command(BaseCommand):
                  for email, name, slug, roles in PEOPLE}
         registrars = {"muni": users["registrar@demo.test"], "ut": users["registrar.tartu@demo.test"]}
         created = sum(self._course(spec, institutions, registrars) for spec in COURSES)
+        issued = sum(
+            self._completion(users[LEARNER_EMAIL], slug, score, registrars)
+            for slug, score in LEARNER_COMPLETIONS
+        )
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready: {len(institutions)} institutions, {len(users)} people, "
-            f"{created} new courses ({Course.objects.count()} in all)."
+            f"{created} new courses ({Course.objects.count()} in all), {issued} new credentials."
         ))
         self._print_logins()
 
@@ -92,6 +105,30 @@ class Command(BaseCommand):
         if spec["publish"] and course.status == CourseStatus.DRAFT:
             course_services.course_publish(course=course, actor=actor)
         return 1
+
+    def _completion(self, learner: User, slug: str, score, registrars: dict) -> int:
+        """Enrol the learner in the course's first free run, pass it and issue the credential."""
+        course = Course.objects.select_related("institution").get(slug=slug)
+        actor = registrars[course.institution.slug]
+        enrollment = Enrollment.objects.filter(learner=learner, run__course=course).first()
+        if enrollment is None:
+            run = course.runs.filter(price_amount=0).order_by("starts_on", "pk").first()
+            enrollment = enrollment_enrol(learner=learner, run=run, actor=learner)
+        if enrollment.status == EnrollmentStatus.ACTIVE:
+            run = enrollment.run
+            assessment = run.assessments.order_by("position").first() or run_assessment_save(
+                run=run,
+                actor=actor,
+                attributes={
+                    "position": 1, "title": "Final assessment", "kind": "exam", "weight": Decimal("100"),
+                    "pass_mark": Decimal("50"), "is_required": True, "is_supervised": True,
+                    "identity_verified": True,
+                },
+            )
+            result_record(enrollment=enrollment, assessment=assessment, score=score, actor=actor)
+            enrollment.refresh_from_db()
+        # Idempotent: an existing credential is returned; the PDF renders after commit.
+        return int(credential_issue(enrollment=enrollment, actor=actor).created)
 
     def _print_logins(self) -> None:
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD})")
