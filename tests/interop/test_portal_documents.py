@@ -12,7 +12,6 @@ from tests.interop.test_reference_verifier import (  # noqa: F401  (fixtures)
     _reference_verify,
     contexts_map,
     loader,
-    node,
 )
 
 

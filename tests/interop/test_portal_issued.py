@@ -13,6 +13,7 @@ from django.test import Client
 
 from credentials.jsonld.loader import mcportal_context_url, pinned_contexts
 from credentials.services.issuance import credential_issue
+from credentials.services.revocation import credential_revoke
 from enrollment.models import Enrollment
 from tests.interop.conftest import INTEROP
 
@@ -48,19 +49,10 @@ def _served_documents(credential_document: dict, tmp_path) -> dict[str, str]:
     return files
 
 
-def test_portal_issued_credential_with_status_verifies_in_the_reference_verifier(
-    node,
-    completed_run,
-    registrar,
-    tmp_path,  # noqa: F811
-):
-    run = completed_run(1)
-    enrollment = Enrollment.objects.get(run=run)
-    credential = credential_issue(enrollment=enrollment, actor=registrar).credential
-    document = json.loads(credential.signed_document)
+def _reference_verify_served(node: str, credential, tmp_path) -> dict:
+    """Run the reference verifier on the credential with the documents the portal serves."""
     mapping = tmp_path / "map.json"
-    mapping.write_text(json.dumps(_served_documents(document, tmp_path)))
-
+    mapping.write_text(json.dumps(_served_documents(json.loads(credential.signed_document), tmp_path)))
     completed = subprocess.run(
         [node, str(INTEROP / "verify.mjs"), "--contexts", str(mapping), "-"],
         input=credential.signed_document,
@@ -70,35 +62,26 @@ def test_portal_issued_credential_with_status_verifies_in_the_reference_verifier
         timeout=120,
         check=False,
     )
+    return json.loads(completed.stdout)
 
-    assert json.loads(completed.stdout) == {"verified": True, "errors": []}
+
+def test_portal_issued_credential_with_status_verifies_in_the_reference_verifier(
+    node, completed_run, registrar, tmp_path
+):
+    run = completed_run(1)
+    credential = credential_issue(enrollment=Enrollment.objects.get(run=run), actor=registrar).credential
+
+    assert _reference_verify_served(node, credential, tmp_path) == {"verified": True, "errors": []}
 
 
 def test_a_revoked_portal_credential_fails_the_reference_status_check(
-    node,
-    completed_run,
-    registrar,
-    tmp_path,  # noqa: F811
+    node, completed_run, registrar, tmp_path
 ):
-    from credentials.services.revocation import credential_revoke
-
     run = completed_run(1)
     credential = credential_issue(enrollment=Enrollment.objects.get(run=run), actor=registrar).credential
     credential_revoke(credential=credential, reason="issued_in_error", actor=registrar)
-    document = json.loads(credential.signed_document)
-    mapping = tmp_path / "map.json"
-    mapping.write_text(json.dumps(_served_documents(document, tmp_path)))
 
-    completed = subprocess.run(
-        [node, str(INTEROP / "verify.mjs"), "--contexts", str(mapping), "-"],
-        input=credential.signed_document,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=120,
-        check=False,
-    )
-    result = json.loads(completed.stdout)
+    result = _reference_verify_served(node, credential, tmp_path)
 
     assert result["verified"] is False
     assert any("credential status set: revocation" in error for error in result["errors"]), result

@@ -1,7 +1,6 @@
 """Cross-checks with the JavaScript reference (@digitalbazaar/vc + eddsa-rdfc-2022-cryptosuite)."""
 
 import json
-import shutil
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,23 +16,11 @@ from credentials.signing.multikey import (
     public_key_from_did_key,
 )
 from credentials.signing.proofs import proof_create, proof_verify
+from tests.interop.conftest import INTEROP
 from tests.interop.samples import PORTAL_URL, openbadge_microcredential
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-INTEROP = REPO_ROOT / "interop"
 OWN_URL = mcportal_context_url(PORTAL_URL)
 NODE_TIMEOUT_SECONDS = 120
-
-
-@pytest.fixture(scope="module")
-def node() -> str:
-    """Path of the node binary; fails (never skips) when the reference tools are missing."""
-    binary = shutil.which("node")
-    if binary is None:
-        pytest.fail("node is not installed; the interop tests need Node.js 20+")
-    if not (INTEROP / "node_modules" / "@digitalbazaar" / "vc").is_dir():
-        pytest.fail("interop/node_modules is missing: run npm ci --prefix interop")
-    return binary
 
 
 @pytest.fixture(scope="module")
