@@ -24,11 +24,22 @@ class Verdict:
     INVALID = "invalid"
 
 
+CHECK_LABELS = {
+    "signature": "Signature",
+    "status": "Revocation and suspension",
+    "validity_period": "Validity period",
+}
+
+
 @dataclass(frozen=True)
 class Check:
     name: str
     passed: bool
     detail: str
+
+    @property
+    def label(self) -> str:
+        return CHECK_LABELS.get(self.name, self.name)
 
 
 @dataclass

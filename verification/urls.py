@@ -5,7 +5,7 @@ from . import views
 
 app_name = "verification"
 urlpatterns = [
-    path("v/<str:code>", views.credential_page, name="credential"),
-    path("v/<str:code>.json", views.credential_report_json, name="credential-report"),
-    path("v/<str:code>/credential.json", views.credential_download, name="credential-download"),
+    path("v/<slug:code>", views.credential_page, name="credential"),
+    path("v/<slug:code>.json", views.credential_report_json, name="credential-report"),
+    path("v/<slug:code>/credential.json", views.credential_download, name="credential-download"),
 ]
