@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from courses.models import CourseRun
 from mcportal.core import clock
-from mcportal.core.audit import audit_record
+from mcportal.core.audit import AuditEntry, audit_record, audit_record_bulk
 from mcportal.core.exceptions import Conflict, FieldProblem, ValidationFailed
 from mcportal.core.roles import Capability
 
@@ -25,7 +25,6 @@ from ..completion import AssessmentRule, CompletionOutcome, completion_evaluate,
 from ..grading import HUNDRED, percentage_format
 from ..models import Assessment, AssessmentResult, Enrollment
 from ..signals import enrollment_completed, enrollment_regraded
-from .audit_bulk import AuditEntry, audit_record_bulk
 from .authority import authority_require_capability
 from .notifications import learner_email
 from .state import (
