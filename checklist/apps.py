@@ -1,4 +1,5 @@
 """App config of checklist."""
+
 from django.apps import AppConfig
 
 

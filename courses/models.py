@@ -217,6 +217,17 @@ class CourseRun(BaseModel):
         help_text=_("0 for a free run."),
     )
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES, default="EUR")
+    # Tier prices for the checkout (payments' PriceTier); empty means the individual price applies.
+    price_partner_amount = models.DecimalField(
+        _("price for partner institutions"), max_digits=10, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0.00"))],
+        help_text=_("Leave empty to charge the standard price."),
+    )
+    price_corporate_amount = models.DecimalField(
+        _("price for corporate clients"), max_digits=10, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0.00"))],
+        help_text=_("Leave empty to charge the standard price."),
+    )
     location = models.CharField(
         _("location"), max_length=200, blank=True, help_text=_("Where on-site sessions happen.")
     )

@@ -20,6 +20,7 @@ from mcportal.core.page_cache import page_cache_bump
 from .choices import COURSE_TRANSITIONS, CourseStatus, Language
 from .models import Course, CourseLanguage, CourseRun, LearningOutcome
 from .selectors import CATALOGUE_CACHE_NAMESPACE, course_qs_for_update, course_run_qs_for_update
+from .signals import run_cancelled
 from .validation import course_publication_report
 
 COURSE_EDITABLE_FIELDS = frozenset(
@@ -36,6 +37,7 @@ COURSE_RUN_EDITABLE_FIELDS = frozenset(
     {
         "label", "starts_on", "ends_on", "enrolment_opens_at", "enrolment_closes_at",
         "capacity", "price_amount", "currency", "location", "pass_threshold",
+        "price_partner_amount", "price_corporate_amount",
     }
 )
 
@@ -285,7 +287,10 @@ def course_run_update(*, run: CourseRun, actor, changes: Mapping[str, Any]) -> C
 
 @transaction.atomic
 def course_run_cancel(*, run: CourseRun, actor, reason: str) -> CourseRun:
-    """Cancel a run so nobody can enrol any more; the reason is kept in the audit trail."""
+    """Cancel a run so nobody can enrol any more; the reason is kept in the audit trail.
+
+    Sends run_cancelled after commit, so enrollment ends the run's enrolments and their orders.
+    """
     run = course_run_qs_for_update().get(pk=run.pk)
     if run.is_cancelled:
         raise InvalidTransition("cancelled", "cancelled", entity="course run")
@@ -298,5 +303,9 @@ def course_run_cancel(*, run: CourseRun, actor, reason: str) -> CourseRun:
     _record_change(
         actor=actor, action="course_run.cancelled", target=run, institution=run.course.institution,
         reason=reason,
+    )
+    # Enrollment ends the run's enrolments (and their open orders) once this has committed.
+    transaction.on_commit(
+        lambda: run_cancelled.send(sender=CourseRun, run=run, actor=actor, reason=reason)
     )
     return run

@@ -362,6 +362,7 @@ class CourseRunForm(forms.Form):
                 fields=[
                     "label", "starts_on", "ends_on", "enrolment_opens_at", "enrolment_closes_at",
                     "capacity", "price_amount", "currency", "location",
+                    "price_partner_amount", "price_corporate_amount",
                 ],
                 widgets={
                     "starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

@@ -1,4 +1,5 @@
-"""Back-office admin for issuer keys and PDF-signing certificates: public parts only.
+"""Back-office admin for issuer keys and PDF-signing certificates (public parts only), and a
+read-only view of learners' name-change requests.
 
 Private keys (even encrypted) are never shown, searched, filtered or ordered on. Rows come only
 from the services: "Add" generates a key or imports a PKCS#12 through them, actions rotate and
@@ -11,14 +12,22 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 
 from credentials.did import did_web_document_url
 from credentials.did_resolution import issuer_did_for
-from credentials.models import DocumentSigningIdentity, DocumentSigningIdentityKind, KeyStatus, SigningKey
+from credentials.models import (
+    DocumentSigningIdentity,
+    DocumentSigningIdentityKind,
+    KeyStatus,
+    NameChangeRequest,
+    SigningKey,
+)
 from credentials.services.keys import signing_key_generate, signing_key_retire, signing_key_rotate
 from credentials.services.x509 import (
     document_signing_identity_import_pkcs12,
@@ -251,3 +260,58 @@ class DocumentSigningIdentityAdmin(KeyMaterialAdmin):
             lambda request, identity: document_signing_identity_retire(identity=identity, actor=request.user),
             gettext("A certificate of %(owner)s is retired."),
         )
+
+
+@admin.register(NameChangeRequest)
+class NameChangeRequestAdmin(admin.ModelAdmin):
+    """Read-only: where a request stands, for support. Decisions are made on the staff page.
+
+    The names and the learner's explanation are personal data the back-office does not need, so
+    they are neither shown nor searchable; the staff page (linked) shows them to the registrar.
+    """
+
+    list_display = ["credential_code", "institution", "status", "created_at", "decided_at"]
+    list_filter = ["status", "credential__institution"]
+    list_select_related = ["credential__institution", "new_credential"]
+    search_fields = ["credential__verification_code", "new_credential__verification_code"]
+    fields = readonly_fields = [
+        "credential_code", "institution", "status", "created_at", "decided_at", "decided_by",
+        "new_credential_code", "staff_page",
+    ]
+    date_hierarchy = "created_at"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).select_related("decided_by")
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(
+            credential__institution__in=institutions_for_capability(
+                request.user, Capability.CREDENTIAL_REVOKE
+            )
+        )
+
+    def has_add_permission(self, request):
+        return False  # a learner asks on their credentials page
+
+    def has_change_permission(self, request, obj=None):
+        return False  # approve or reject on the staff page, which reissues through the service
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the decision trail stays
+
+    @admin.display(description=_("credential"), ordering="credential__verification_code")
+    def credential_code(self, obj):
+        return obj.credential.verification_code
+
+    @admin.display(description=_("institution"), ordering="credential__institution__short_name")
+    def institution(self, obj):
+        return obj.credential.institution
+
+    @admin.display(description=_("reissued as"))
+    def new_credential_code(self, obj):
+        return obj.new_credential.verification_code if obj.new_credential_id else "—"
+
+    @admin.display(description=_("staff page"))
+    def staff_page(self, obj):
+        url = reverse("credentials_staff:name_change", kwargs={"request_id": obj.pk})
+        return format_html('<a href="{}">{}</a>', url, gettext("Open the request on the staff page"))

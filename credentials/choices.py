@@ -61,3 +61,29 @@ class BatchItemStatus(models.TextChoices):
     ISSUED = "issued", _("Issued")
     FAILED = "failed", _("Failed")
     SKIPPED = "skipped", _("Skipped (already issued)")
+
+
+class SuspensionReason(models.TextChoices):
+    UNDER_INVESTIGATION = "under_investigation", _("Under investigation")
+    DISPUTED_RESULT = "disputed_result", _("Result disputed")
+    PAYMENT_DISPUTE = "payment_dispute", _("Payment disputed")
+    LEARNER_REQUEST = "learner_request", _("At the learner's request")
+    OTHER = "other", _("Other")
+
+
+class ReissueCause(models.TextChoices):
+    CORRECTION = "correction", _("Correction")
+    NAME_CHANGE = "name_change", _("Change of name")
+
+
+class NameChangeStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for a decision")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+NAME_CHANGE_TRANSITIONS: dict[str, set[str]] = {
+    NameChangeStatus.PENDING: {NameChangeStatus.APPROVED, NameChangeStatus.REJECTED},
+    NameChangeStatus.APPROVED: set(),
+    NameChangeStatus.REJECTED: set(),
+}

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
 import secrets
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -20,7 +22,7 @@ from courses.choices import (
     Stackability,
     SupervisionVerification,
 )
-from courses.models import Course
+from courses.models import Course, CourseRun
 from credentials.did_resolution import issuer_did_for
 from credentials.jsonld.documents import CredentialFacts, LabelledValue, OrganisationFacts
 from enrollment.models import Enrollment
@@ -92,22 +94,32 @@ def add_months(moment: dt.datetime, months: int) -> dt.datetime:
     raise ValueError("unreachable")
 
 
-def credential_facts_build(
-    *, enrollment: Enrollment, public_id: str, issued_at: dt.datetime, status_entries: list[dict]
-) -> CredentialFacts:
-    """Everything the credential of this completed enrolment states, as plain values."""
-    run = enrollment.run
+@dataclass(frozen=True)
+class RunFacts:
+    """What every credential of one course run states alike (course, run, awarding bodies).
+
+    Built once per batch chunk rather than once per credential: it costs several queries,
+    while the learner-specific part is a few attribute copies.
+    """
+
+    version: str
+    validity_months: int | None
+    shared: CredentialFacts  # learner, identity, dates and status fields are placeholders
+
+
+def run_facts_build(*, run: CourseRun) -> RunFacts:
+    """The course- and run-level facts of run (reads the course, its outcomes, partners, languages)."""
     course = run.course
-    learner = enrollment.learner
-    valid_until = add_months(issued_at, course.validity_months) if course.validity_months else None
-    return CredentialFacts(
-        credential_id=f"urn:uuid:{public_id}",
-        achievement_id=f"{settings.MCPORTAL_PUBLIC_URL}{course.get_absolute_url()}#v-{course_version(course)[:12]}",
+    version = course_version(course)
+    placeholder = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    shared = CredentialFacts(
+        credential_id="",
+        achievement_id=f"{settings.MCPORTAL_PUBLIC_URL}{course.get_absolute_url()}#v-{version[:12]}",
         issuer=organisation_facts(course.institution),
         joint_awarding_bodies=tuple(organisation_facts(p) for p in course.partner_institutions.all()),
-        learner_name=learner.full_name or learner.email,
-        learner_email=learner.email,
-        learner_email_salt=secrets.token_hex(8),
+        learner_name="",
+        learner_email="",
+        learner_email_salt="",
         title=course.title,
         description=course.summary or course.title,
         learning_outcomes=tuple(outcome.statement for outcome in course.outcomes.all()),
@@ -119,14 +131,13 @@ def credential_facts_build(
         quality_assurance=_labelled(
             QualityAssuranceType, course.quality_assurance_type, course.quality_assurance_details
         ),
-        valid_from=issued_at,
-        awarded_date=enrollment.completed_at or issued_at,
+        valid_from=placeholder,
+        awarded_date=placeholder,
         course_code=course.code,
         qf_ehea_cycle=_labelled(QFEHEACycle, course.qf_ehea_cycle),
         prerequisites=course.prerequisites.strip(),
         supervision=_labelled(SupervisionVerification, course.supervision_verification),
         grading_scheme=_labelled(GradingScheme, course.grading_scheme),
-        grade=enrollment.final_grade,
         stackability=_labelled(Stackability, course.stackability, course.stackability_details),
         further_information=course.further_information.strip(),
         further_information_url=course.further_information_url,
@@ -134,6 +145,36 @@ def credential_facts_build(
         languages=tuple(language.language for language in course.languages.all()),
         activity_start=run.starts_on,
         activity_end=run.ends_on,
+    )
+    return RunFacts(version=version, validity_months=course.validity_months or None, shared=shared)
+
+
+def credential_facts_build(
+    *,
+    enrollment: Enrollment,
+    public_id: str,
+    issued_at: dt.datetime,
+    status_entries: list[dict],
+    run_facts: RunFacts | None = None,
+) -> CredentialFacts:
+    """Everything the credential of this completed enrolment states, as plain values.
+
+    run_facts (from run_facts_build for the enrolment's run) saves re-reading the course when
+    many credentials of one run are issued; without it the run's facts are read here.
+    """
+    if run_facts is None:
+        run_facts = run_facts_build(run=enrollment.run)
+    learner = enrollment.learner
+    valid_until = add_months(issued_at, run_facts.validity_months) if run_facts.validity_months else None
+    return dataclasses.replace(
+        run_facts.shared,
+        credential_id=f"urn:uuid:{public_id}",
+        learner_name=learner.full_name or learner.email,
+        learner_email=learner.email,
+        learner_email_salt=secrets.token_hex(8),
+        valid_from=issued_at,
+        awarded_date=enrollment.completed_at or issued_at,
+        grade=enrollment.final_grade,
         valid_until=valid_until,
         credential_status=status_entries or None,
     )

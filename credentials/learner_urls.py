@@ -12,4 +12,5 @@ urlpatterns = [
         "<uuid:public_id>/credential.json", views.CredentialJsonDownloadView.as_view(), name="download_json"
     ),
     path("<uuid:public_id>/credential.pdf", views.CredentialPdfDownloadView.as_view(), name="download_pdf"),
+    path("<uuid:public_id>/name-change/", views.NameChangeRequestView.as_view(), name="name_change"),
 ]

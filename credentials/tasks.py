@@ -23,6 +23,15 @@ def credential_pdf_render_task(credential_id: int) -> None:
         credential_pdf_mark_failed(credential_id=credential_id, error=str(exc))
 
 
+@shared_task(name="credentials.credential_pdfs_render", acks_late=True)
+def credential_pdfs_render_task(credential_ids: list[int]) -> None:
+    """Render and seal a chunk of PDFs (batch issuance); a TSA failure retries that PDF on its own."""
+    from credentials.services.pdf import credential_pdfs_render
+
+    for credential_id in credential_pdfs_render(credential_ids=credential_ids):
+        credential_pdf_render_task.apply_async((credential_id,), countdown=30)
+
+
 @shared_task(name="credentials.issuance_batch_dispatch", acks_late=True)
 def issuance_batch_dispatch_task(batch_id: int) -> None:
     """Split a batch's pending items into chunks on the issuance queue."""

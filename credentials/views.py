@@ -17,7 +17,7 @@ from django.views.decorators.http import require_safe
 
 from credentials.did_resolution import DidNotFound, did_document_for, did_document_for_institution_slug
 from credentials.jsonld.loader import mcportal_context_url, pinned_contexts
-from credentials.models import StatusList
+from credentials.selectors import status_list_get
 from credentials.status_lists import status_list_credential
 
 DID_DOCUMENT_CONTENT_TYPE = "application/did+ld+json"
@@ -95,11 +95,7 @@ def mcportal_context(request: HttpRequest) -> HttpResponse:
 @require_safe
 def status_list_document(request: HttpRequest, institution: str, purpose: str, sequence: int) -> HttpResponse:
     """The signed BitstringStatusListCredential (public, cacheable, ETag per list version)."""
-    status_list = (
-        StatusList.objects.select_related("institution")
-        .filter(institution__slug=institution, purpose=purpose, sequence=sequence)
-        .first()
-    )
+    status_list = status_list_get(institution_slug=institution, purpose=purpose, sequence=sequence)
     if status_list is None:
         raise Http404("No such status list.")
     body = (json.dumps(status_list_credential(status_list), indent=2) + "\n").encode("utf-8")

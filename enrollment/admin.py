@@ -14,8 +14,17 @@ from django.utils.translation import gettext_lazy as _
 
 from mcportal.core.exceptions import ApplicationError
 from mcportal.core.models import Institution
+from mcportal.core.read_only_admin import ReadOnlyModelAdmin, ReadOnlyTabularInline
 
-from .models import Assessment, AssessmentResult, AssessmentResultRevision, Enrollment, Unit, UnitProgress
+from .models import (
+    Assessment,
+    AssessmentResult,
+    AssessmentResultRevision,
+    Enrollment,
+    EnrollmentUnitAccess,
+    Unit,
+    UnitProgress,
+)
 from .services import enrollment_confirm_payment_manually
 
 # Admin actions take no reason; the audit trail still says where the change came from.
@@ -26,7 +35,7 @@ def _member_institutions(user) -> QuerySet[Institution]:
     return Institution.objects.filter(memberships__user=user).distinct()
 
 
-class ReadOnlyScopedAdmin(admin.ModelAdmin):
+class ReadOnlyScopedAdmin(ReadOnlyModelAdmin):
     """View-only admin of rows scoped to the user's institutions through institution_lookup."""
 
     institution_lookup = "run__course__institution"
@@ -37,40 +46,25 @@ class ReadOnlyScopedAdmin(admin.ModelAdmin):
             return queryset
         return queryset.filter(**{f"{self.institution_lookup}__in": _member_institutions(request.user)})
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class AssessmentResultInline(ReadOnlyInline):
+class AssessmentResultInline(ReadOnlyTabularInline):
     model = AssessmentResult
     fields = ["assessment", "score", "passed", "recorded_at", "recorded_by"]
     readonly_fields = fields
     show_change_link = True
 
 
-class UnitProgressInline(ReadOnlyInline):
+class UnitProgressInline(ReadOnlyTabularInline):
     model = UnitProgress
     fields = ["unit", "completed_at", "recorded_by"]
+    readonly_fields = fields
+
+
+class UnitAccessInline(ReadOnlyTabularInline):
+    """Units bought in a run sold per unit (pay-per-module), revoked ones included."""
+
+    model = EnrollmentUnitAccess
+    fields = ["unit", "order", "granted_at", "revoked_at", "revoke_reason"]
     readonly_fields = fields
 
 
@@ -85,7 +79,7 @@ class EnrollmentAdmin(ReadOnlyScopedAdmin):
         "completed_at", "ended_at", "final_score", "final_grade",
     ]
     fields = readonly_fields
-    inlines = [AssessmentResultInline, UnitProgressInline]
+    inlines = [AssessmentResultInline, UnitProgressInline, UnitAccessInline]
     actions = ["confirm_payment"]
 
     @admin.action(description=_("Confirm payment received (finance)"))
@@ -109,10 +103,10 @@ class EnrollmentAdmin(ReadOnlyScopedAdmin):
 
 @admin.register(Unit)
 class UnitAdmin(ReadOnlyScopedAdmin):
-    list_display = ["title", "run", "position", "due_on"]
+    list_display = ["title", "run", "position", "due_on", "price_amount"]
     list_select_related = ["run__course"]
     search_fields = ["title", "run__course__title"]
-    readonly_fields = ["run", "position", "title", "description", "due_on"]
+    readonly_fields = ["run", "position", "title", "description", "due_on", "price_amount"]
     fields = readonly_fields
 
 
@@ -123,13 +117,13 @@ class AssessmentAdmin(ReadOnlyScopedAdmin):
     list_filter = ["kind", "is_required", "is_supervised", "identity_verified"]
     search_fields = ["title", "run__course__title"]
     readonly_fields = [
-        "run", "position", "title", "kind", "weight", "pass_mark", "is_required", "is_supervised",
+        "run", "unit", "position", "title", "kind", "weight", "pass_mark", "is_required", "is_supervised",
         "identity_verified", "due_on",
     ]
     fields = readonly_fields
 
 
-class RevisionInline(ReadOnlyInline):
+class RevisionInline(ReadOnlyTabularInline):
     model = AssessmentResultRevision
     fields = ["score", "passed", "recorded_at", "recorded_by", "reason"]
     readonly_fields = fields

@@ -7,6 +7,12 @@ A learner passes when
    counting as 0 — rounded to two decimals, reaches the run's pass threshold.
 The rounded score is the one compared, stored and shown, so what a learner reads explains the
 outcome. Services apply these rules; pages call them to explain a status.
+
+In a run sold per unit (pay-per-module), the learner buys units one by one, but the credential
+still certifies the whole course: completion needs every required assessment of the run and the
+score is always over the whole run's weights. `assessed` (the assessments of the units the learner
+holds, of units that come with every purchase and of no unit) only changes why a missing result is
+missing: a required assessment in a unit not bought yet says so, instead of "no result yet".
 """
 from __future__ import annotations
 
@@ -74,8 +80,12 @@ def completion_evaluate(
     scores: Mapping[int, Decimal],
     threshold: Decimal,
     grading_scheme: str,
+    assessed: frozenset[int] | None = None,
 ) -> CompletionOutcome:
-    """Apply the completion rules to one learner's scores (assessment id → score)."""
+    """Apply the completion rules to one learner's scores (assessment id → score).
+
+    `assessed` names the assessments the learner can take today (pay-per-module); None means all.
+    """
     unmet: list[str] = []
     total_weight = weights_total(rules)
     weights_complete = total_weight == HUNDRED
@@ -88,7 +98,12 @@ def completion_evaluate(
         if not rule.is_required or rule.is_passed_by(scores.get(rule.assessment_id)):
             continue
         score = scores.get(rule.assessment_id)
-        if score is None:
+        if score is None and assessed is not None and rule.assessment_id not in assessed:
+            unmet.append(
+                gettext("“%(title)s” is required and belongs to a unit you have not bought yet.")
+                % {"title": rule.title}
+            )
+        elif score is None:
             unmet.append(gettext("“%(title)s” is required and has no result yet.") % {"title": rule.title})
         else:
             unmet.append(

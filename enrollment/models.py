@@ -25,11 +25,26 @@ class Unit(models.Model):
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     due_on = models.DateField(_("due on"), null=True, blank=True)
+    # Pay-per-module: a priced run whose units carry prices sells them one by one (see
+    # enrollment/services/unit_sales.py); a unit without a price comes with every purchase.
+    price_amount = models.DecimalField(
+        _("price of this unit"), max_digits=10, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_(
+            "Only for a priced run: set it to sell this unit on its own (in the run's currency, "
+            "standard price; partner and corporate learners get the run's tier discount). Leave "
+            "empty to include the unit with every purchase."
+        ),
+    )
 
     class Meta:
         ordering = ["run", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["run", "position"], name="enrollment_unit_unique_position")
+            models.UniqueConstraint(fields=["run", "position"], name="enrollment_unit_unique_position"),
+            models.CheckConstraint(
+                condition=Q(price_amount__isnull=True) | Q(price_amount__gt=0),
+                name="enrollment_unit_price_positive",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -40,6 +55,12 @@ class Assessment(models.Model):
     """One assessed piece of a run: its weight in the final grade and its own pass mark."""
 
     run = models.ForeignKey(CourseRun, on_delete=models.CASCADE, related_name="assessments")
+    # The unit it assesses, if any: a learner who bought only some units of a run is assessed only
+    # on the assessments of those units (and on those that belong to no unit).
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="assessments",
+        verbose_name=_("unit"),
+    )
     position = models.PositiveSmallIntegerField(_("position"))
     title = models.CharField(_("title"), max_length=200)
     kind = models.CharField(_("kind"), max_length=16, choices=AssessmentKind.choices)
@@ -202,3 +223,33 @@ class AssessmentResultRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.score} % at {self.recorded_at:%Y-%m-%d %H:%M}"
+
+
+class EnrollmentUnitAccess(models.Model):
+    """A unit the learner bought in a run sold per unit (pay-per-module); revoked rows stay as history.
+
+    Only enrollment.services.unit_sales writes these: granted when an order is paid, revoked when
+    that unit's money goes back before any result was recorded in it.
+    """
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="unit_accesses")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="accesses")
+    # The payments order that paid it (payments sits below enrollment, so this reference is allowed).
+    order = models.ForeignKey(
+        "payments.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    granted_at = models.DateTimeField(_("granted"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoke_reason = models.CharField(_("reason for revoking"), max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["enrollment", "unit__position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrollment", "unit"], condition=Q(revoked_at__isnull=True),
+                name="enrollment_unit_access_one_live",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment_id}: unit {self.unit_id}{' (revoked)' if self.revoked_at else ''}"

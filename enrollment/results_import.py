@@ -237,6 +237,8 @@ class ImportContext:
     rules: list[AssessmentRule]
     threshold: Decimal
     grading_scheme: str
+    # enrollment id → assessments it is assessed on, in a run sold per unit; None when sold whole.
+    assessment_scopes: Mapping[int, frozenset[int]] | None = None
 
 
 @dataclass(frozen=True)
@@ -371,6 +373,8 @@ def _completions_kept(planned: list[PlannedResult], context: ImportContext) -> l
         outcome = completion_evaluate(
             rules=context.rules, scores=scores, threshold=context.threshold,
             grading_scheme=context.grading_scheme,
+            assessed=None if context.assessment_scopes is None
+            else context.assessment_scopes.get(enrollment_id, frozenset()),
         )
         if not outcome.passes:
             problems.extend(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import (
@@ -34,9 +34,18 @@ from mcportal.core.choices import Role
 from mcportal.core.models import Institution
 from mcportal.core.roles import Capability, institutions_for_capability, user_roles
 
-from .choices import EnrollmentStatus
+from .choices import LIVE_STATUSES, EnrollmentStatus
 from .completion import AssessmentRule, CompletionOutcome, completion_evaluate, weights_total
-from .models import Assessment, AssessmentResult, AssessmentResultRevision, Enrollment, Unit, UnitProgress
+from .models import (
+    Assessment,
+    AssessmentResult,
+    AssessmentResultRevision,
+    Enrollment,
+    EnrollmentUnitAccess,
+    Unit,
+    UnitProgress,
+)
+from .unit_access import assessment_scopes, units_purchased_ids
 
 HUNDRED = Decimal("100")
 
@@ -149,6 +158,21 @@ class ResultLine:
 
     assessment: Assessment
     result: AssessmentResult | None
+    # False when the assessment belongs to a unit the learner has not bought (pay-per-module).
+    assessed: bool = True
+
+
+@dataclass(frozen=True)
+class UnitOffer:
+    """One unit of a run sold per unit, as the learner sees it: bought, included, or for sale."""
+
+    unit: Unit
+    purchased: bool
+
+    @property
+    def included(self) -> bool:
+        """A unit without a price comes with every purchase."""
+        return self.unit.price_amount is None
 
 
 @dataclass(frozen=True)
@@ -162,6 +186,12 @@ class LearnerEnrollment:
     next_due_title: str
     results: list[ResultLine]
     outcome: CompletionOutcome | None
+    # The run's units with what the learner holds, when the run is sold per unit; else empty.
+    unit_offers: list[UnitOffer] = field(default_factory=list)
+
+    @property
+    def units_for_sale(self) -> list[UnitOffer]:
+        return [offer for offer in self.unit_offers if not offer.purchased and not offer.included]
 
     @property
     def progress_percent(self) -> int | None:
@@ -185,6 +215,24 @@ def _next_due(units: list[Unit], done_unit_ids: set[int], assessments: list[Asse
     return min(pending, key=lambda item: item[0])
 
 
+def _unit_offers(
+    run: CourseRun, units: list[Unit], assessments: list[Assessment], held: set[int]
+) -> tuple[list[UnitOffer], frozenset[int] | None]:
+    """From loaded rows: the units as offers and the assessments in scope (None: sold whole).
+
+    The same rule as enrollment.unit_access.assessment_scopes, without its queries.
+    """
+    if run.is_free or not any(unit.price_amount is not None for unit in units):
+        return [], None
+    offers = [UnitOffer(unit=unit, purchased=unit.pk in held) for unit in units]
+    open_units = held | {unit.pk for unit in units if unit.price_amount is None}
+    assessed = frozenset(
+        assessment.pk for assessment in assessments
+        if assessment.unit_id is None or assessment.unit_id in open_units
+    )
+    return offers, assessed
+
+
 def _learner_enrollments(enrollments: QuerySet[Enrollment]) -> list[LearnerEnrollment]:
     enrollments = enrollments.select_related("run__course__institution").prefetch_related(
         Prefetch("run__units", queryset=Unit.objects.order_by("position")),
@@ -193,6 +241,13 @@ def _learner_enrollments(enrollments: QuerySet[Enrollment]) -> list[LearnerEnrol
         Prefetch("unit_progress", queryset=UnitProgress.objects.only("pk", "enrollment_id", "unit_id")),
     )
     today = clock.today()
+    enrollments = list(enrollments)
+    # Pay-per-module: one more query, only when some run on the page sells its units separately.
+    sold_per_unit = [
+        e.pk for e in enrollments
+        if not e.run.is_free and any(unit.price_amount is not None for unit in e.run.units.all())
+    ]
+    held = units_purchased_ids(enrollment_ids=sold_per_unit) if sold_per_unit else {}
     rows = []
     for enrollment in enrollments:
         run = enrollment.run
@@ -201,6 +256,7 @@ def _learner_enrollments(enrollments: QuerySet[Enrollment]) -> list[LearnerEnrol
         results = {result.assessment_id: result for result in enrollment.results.all()}
         done_unit_ids = {progress.unit_id for progress in enrollment.unit_progress.all()}
         next_due_on, next_due_title = _next_due(units, done_unit_ids, assessments, set(results), today)
+        unit_offers, assessed = _unit_offers(run, units, assessments, held.get(enrollment.pk, set()))
         outcome = None
         if enrollment.status == EnrollmentStatus.ACTIVE and assessments:
             outcome = completion_evaluate(
@@ -208,6 +264,7 @@ def _learner_enrollments(enrollments: QuerySet[Enrollment]) -> list[LearnerEnrol
                 scores={assessment_id: result.score for assessment_id, result in results.items()},
                 threshold=run.pass_threshold,
                 grading_scheme=run.course.grading_scheme,
+                assessed=assessed,
             )
         rows.append(
             LearnerEnrollment(
@@ -216,8 +273,13 @@ def _learner_enrollments(enrollments: QuerySet[Enrollment]) -> list[LearnerEnrol
                 units_done=len(done_unit_ids),
                 next_due_on=next_due_on,
                 next_due_title=next_due_title,
-                results=[ResultLine(assessment, results.get(assessment.pk)) for assessment in assessments],
+                results=[
+                    ResultLine(assessment, results.get(assessment.pk),
+                               assessed=assessed is None or assessment.pk in assessed)
+                    for assessment in assessments
+                ],
                 outcome=outcome,
+                unit_offers=unit_offers,
             )
         )
     return rows
@@ -226,11 +288,44 @@ def _learner_enrollments(enrollments: QuerySet[Enrollment]) -> list[LearnerEnrol
 def enrollment_list_for_learner(*, learner) -> list[LearnerEnrollment]:
     """The learner's enrolments, newest first, with progress, next due date, results and what is still unmet.
 
-    Five queries whatever the number of enrolments.
+    Five queries whatever the number of enrolments (six when a run sells its units separately).
     """
     if not learner.is_authenticated:
         return []
     return _learner_enrollments(Enrollment.objects.filter(learner=learner).order_by("-created_at", "-pk"))
+
+
+def enrollment_live_by_run_for_learner(*, learner, run_ids: list[int]) -> dict[int, Enrollment]:
+    """run id → the learner's live enrolment in it, for the given runs (one query; none if anonymous)."""
+    if not getattr(learner, "is_authenticated", False) or not run_ids:
+        return {}
+    enrollments = Enrollment.objects.filter(learner=learner, run_id__in=run_ids, status__in=LIVE_STATUSES)
+    return {enrollment.run_id: enrollment for enrollment in enrollments}
+
+
+@dataclass(frozen=True)
+class UnitCheckoutOffer:
+    """A run sold per unit at checkout: every unit, and those the learner may still buy."""
+
+    units: list[UnitOffer]
+
+    @property
+    def for_sale(self) -> list[Unit]:
+        return [offer.unit for offer in self.units if not offer.purchased and not offer.included]
+
+    @property
+    def held(self) -> list[Unit]:
+        return [offer.unit for offer in self.units if offer.purchased or offer.included]
+
+
+def unit_checkout_offer(*, enrollment: Enrollment) -> UnitCheckoutOffer | None:
+    """The units of the enrolment's run with what the learner holds; None when the run is sold whole."""
+    run = enrollment.run
+    units = list(Unit.objects.filter(run=run).order_by("position"))
+    if run.is_free or not any(unit.price_amount is not None for unit in units):
+        return None
+    held = units_purchased_ids(enrollment_ids=[enrollment.pk]).get(enrollment.pk, set())
+    return UnitCheckoutOffer(units=[UnitOffer(unit=unit, purchased=unit.pk in held) for unit in units])
 
 
 # ----------------------------------------------------------------------------- run structure
@@ -281,9 +376,13 @@ def run_roster(
     """The run's enrolments with units_done, progress_percent and weighted_score, results prefetched.
 
     One query here (the run's unit count) and, when evaluated, one for the rows plus one for the
-    results, whatever the number of enrolments. Unknown orderings fall back to the name.
+    results (and, for a run sold per unit, one for the units bought, as `units_bought`), whatever
+    the number of enrolments. Unknown orderings fall back to the name.
     """
-    units_total = Unit.objects.filter(run=run).count()
+    unit_counts = Unit.objects.filter(run=run).aggregate(total=Count("pk"), priced=Count("price_amount"))
+    units_total = unit_counts["total"]
+    # Pay-per-module: rows then carry the units each learner bought (one more query, only then).
+    sold_per_unit = bool(unit_counts["priced"]) and not run.is_free
     units_done = (
         UnitProgress.objects.filter(enrollment=OuterRef("pk"))
         .order_by()
@@ -299,16 +398,17 @@ def run_roster(
         .values("total")
     )
     decimal = DecimalField(max_digits=12, decimal_places=4)
+    score_total = Coalesce(
+        Subquery(score_sum, output_field=decimal), Value(Decimal("0")), output_field=decimal
+    )
+    # Always over the whole run's weights, also when it is sold per unit (enrollment/completion.py).
+    weighted_score = ExpressionWrapper(score_total / Value(HUNDRED), output_field=decimal)
     roster = (
         Enrollment.objects.filter(run=run)
         .select_related("learner")
         .annotate(
             units_done=Coalesce(Subquery(units_done, output_field=IntegerField()), Value(0)),
-            weighted_score=ExpressionWrapper(
-                Coalesce(Subquery(score_sum, output_field=decimal), Value(Decimal("0")), output_field=decimal)
-                / Value(HUNDRED),
-                output_field=decimal,
-            ),
+            weighted_score=weighted_score,
             units_total=Value(units_total, output_field=IntegerField()),
             progress_percent=(
                 ExpressionWrapper(F("units_done") * 100 / Value(units_total), output_field=IntegerField())
@@ -320,6 +420,15 @@ def run_roster(
     if with_results:
         roster = roster.prefetch_related(
             Prefetch("results", queryset=AssessmentResult.objects.order_by("assessment_id"))
+        )
+    if with_results and sold_per_unit:
+        roster = roster.prefetch_related(
+            Prefetch(
+                "unit_accesses",
+                queryset=EnrollmentUnitAccess.objects.filter(revoked_at__isnull=True)
+                .select_related("unit").order_by("unit__position"),
+                to_attr="units_bought",
+            )
         )
     if status:
         roster = roster.filter(status=status)
@@ -417,10 +526,12 @@ def enrollment_outcome_explain(*, enrollment: Enrollment) -> CompletionOutcome:
     scores = dict(
         AssessmentResult.objects.filter(enrollment=enrollment).values_list("assessment_id", "score")
     )
+    scopes = assessment_scopes(run=enrollment.run, enrollment_ids=[enrollment.pk])
     return completion_evaluate(
         rules=[AssessmentRule.of(assessment) for assessment in assessments],
         scores=scores,
         threshold=enrollment.run.pass_threshold,
         grading_scheme=enrollment.run.course.grading_scheme,
+        assessed=None if scopes is None else scopes[enrollment.pk],
     )
 

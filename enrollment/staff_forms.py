@@ -1,20 +1,17 @@
 """Forms of the staff run pages: roster filters, bulk progress, results, CSV import, structure, payments.
 
 Forms only parse and validate input; enrollment.services decides and saves, and its problems are
-put back on the form's fields by apply_problems.
+put back on the form's fields by mcportal.core.forms.form_add_problems.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
-
-from mcportal.core.exceptions import FieldProblem
 
 from .choices import AssessmentKind, EnrollmentStatus
 from .models import Assessment, Unit
@@ -35,13 +32,6 @@ SORT_LABELS = {
     "enrolled": _("Enrolled (oldest first)"),
     "-enrolled": _("Enrolled (newest first)"),
 }
-
-
-def apply_problems(form: forms.Form, problems: Iterable[FieldProblem]) -> None:
-    """Attach each service problem to its form field, or to the form when the form has no such field."""
-    for problem in problems:
-        field = problem.field if problem.field in form.fields else None
-        form.add_error(field, problem.message)
 
 
 class RosterFilterForm(forms.Form):
@@ -154,6 +144,18 @@ class UnitForm(forms.Form):
     due_on = forms.DateField(
         label=_("Due on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    price_amount = forms.DecimalField(
+        label=_("Price of this unit (optional)"), required=False, max_digits=10, decimal_places=2,
+        min_value=Decimal("0.01"),
+        help_text=_(
+            "Only for a priced run: set it to sell this unit on its own (in the run's currency, "
+            "standard price; partner and corporate learners get the run's tier discount). Leave "
+            "empty to include the unit with every purchase."
+        ),
+    )
+
+    def __init__(self, *args, run=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
 
     @classmethod
     def initial_for(cls, unit: Unit) -> dict[str, Any]:
@@ -192,6 +194,16 @@ class AssessmentForm(forms.Form):
     due_on = forms.DateField(
         label=_("Due on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    unit = forms.ModelChoiceField(
+        label=_("Unit it assesses (optional)"), queryset=Unit.objects.none(), required=False,
+        empty_label=_("The whole course"),
+        help_text=_("Where units are sold separately, only learners who bought the unit are assessed in it."),
+    )
+
+    def __init__(self, *args, run=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if run is not None:
+            self.fields["unit"].queryset = Unit.objects.filter(run=run).order_by("position")
 
     @classmethod
     def initial_for(cls, assessment: Assessment) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from django.views import View
 
 from courses.models import CourseRun
 from mcportal.core.exceptions import ApplicationError, ValidationFailed
+from mcportal.core.forms import form_add_problems
 from mcportal.core.roles import Capability, StaffAreaRequiredMixin, user_has_capability
 
 from .choices import EnrollmentStatus
@@ -56,7 +57,6 @@ from .staff_forms import (
     ResultsImportForm,
     RosterFilterForm,
     UnitForm,
-    apply_problems,
 )
 
 ROSTER_PAGE_SIZE = 50
@@ -182,6 +182,9 @@ class RosterView(RunAccessMixin, View):
                 "bulk_form": BulkProgressForm(units=structure.units),
                 "export_query": request.GET.urlencode(),
                 "sort_links": _sort_links(request.GET, filters["ordering"]),
+                # Pay-per-module: each row then names the units the learner bought.
+                "sold_per_unit": not run.is_free
+                and any(unit.price_amount is not None for unit in structure.units),
             },
         )
 
@@ -332,7 +335,7 @@ class LearnerResultsView(RunAccessMixin, View):
                     reason=form.cleaned_data["reason"],
                 )
             except ApplicationError as exc:
-                apply_problems(form, exc.problems or [])
+                form_add_problems(form, exc.problems or [])
                 if not exc.problems:
                     form.add_error(None, exc.message)
             else:
@@ -445,13 +448,14 @@ class StructureItemEditView(StructureItemMixin, View):
     def get(self, request: HttpRequest, run_id: int, item_id: int | None = None) -> HttpResponse:
         run = self.get_run()
         item = self.get_item(run)
-        form = self.form_class(initial=self.form_class.initial_for(item)) if item else self.form_class()
+        initial = self.form_class.initial_for(item) if item else None
+        form = self.form_class(initial=initial, run=run)
         return self.render_form(run, form, item)
 
     def post(self, request: HttpRequest, run_id: int, item_id: int | None = None) -> HttpResponse:
         run = self.get_run()
         item = self.get_item(run)
-        form = self.form_class(request.POST)
+        form = self.form_class(request.POST, run=run)
         if form.is_valid():
             try:
                 if self.kind == "unit":
@@ -463,7 +467,7 @@ class StructureItemEditView(StructureItemMixin, View):
                         run=run, actor=request.user, attributes=form.attributes(), assessment=item
                     )
             except ValidationFailed as exc:
-                apply_problems(form, exc.problems)
+                form_add_problems(form, exc.problems)
             except ApplicationError as exc:
                 form.add_error(None, exc.message)
             else:

@@ -18,24 +18,41 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
+from courses.models import CourseRun
 from mcportal.core.exceptions import ApplicationError
+from mcportal.core.forms import form_add_service_error
+from payments.choices import PriceTier
+from payments.models import Bundle
+from payments.selectors import bundle_get, bundle_list_on_sale, order_open_for_purchasable
+from payments.services import BuyerDetails
 
 from .choices import ENROLLMENT_TRANSITIONS, EnrollmentStatus
-from .forms import LeaveReasonForm
+from .forms import BundleCheckoutForm, CheckoutForm, LeaveReasonForm
 from .models import Enrollment
+from .purchasables import enrollment_purchasable
 from .selectors import (
     LearnerEnrollment,
+    UnitCheckoutOffer,
     enrollment_get_for_learner,
     enrollment_list_for_learner,
     run_get_for_enrolment,
+    unit_checkout_offer,
 )
-from .services import enrollment_cancel, enrollment_enrol, enrollment_withdraw
+from .services import (
+    bundle_checkout_order_create,
+    bundle_runs,
+    checkout_order_create,
+    enrollment_cancel,
+    enrollment_enrol,
+    enrollment_withdraw,
+    run_tier_prices,
+)
 
 ENROLLED_MESSAGES = {
     EnrollmentStatus.ACTIVE: gettext_lazy("You are enrolled in %(run)s. Welcome!"),
     EnrollmentStatus.PENDING_PAYMENT: gettext_lazy(
-        "Your place in %(run)s is reserved. The finance office will confirm your payment; "
-        "your enrolment becomes active then."
+        "Your place in %(run)s is reserved. Pay for it with “Pay now” below (by card or bank "
+        "transfer); your enrolment becomes active as soon as the payment arrives."
     ),
     EnrollmentStatus.WAITLISTED: gettext_lazy(
         "%(run)s is full, so you are on its waiting list. When a place frees up, it goes to the "
@@ -148,3 +165,137 @@ class LeaveView(LoginRequiredMixin, View):
                 request, done % {"run": f"{enrollment.run.course.title} ({enrollment.run.label})"}
             )
         return HttpResponseRedirect(reverse("enrollment:dashboard"))
+
+
+class CheckoutView(LoginRequiredMixin, View):
+    """Pay a reserved place: choose the price tier, enter a voucher and invoice details, then the order.
+
+    The form carries no price: whatever amount is posted is ignored, the order is priced on the server.
+    """
+
+    template_name = "enrollment/checkout.html"
+
+    def get_enrollment(self, enrollment_id: int) -> Enrollment:
+        enrollment = enrollment_get_for_learner(learner=self.request.user, enrollment_id=enrollment_id)
+        if enrollment is None:
+            raise Http404(_("You have no such enrolment."))
+        return enrollment
+
+    def make_form(
+        self, enrollment: Enrollment, data=None, offer: UnitCheckoutOffer | None = None
+    ) -> CheckoutForm:
+        run = enrollment.run
+        prices = run_tier_prices(run=run)
+        choices = [
+            (tier, f"{label} — {prices[tier]} {run.currency}") for tier, label in PriceTier.choices
+        ]
+        user = self.request.user
+        initial = {"name": user.get_full_name(), "email": user.email}
+        unit_choices = None
+        if offer is not None:
+            # Units are priced one by one; the tier gives its discount on each (see unit_sales).
+            choices = list(PriceTier.choices)
+            unit_choices = [
+                (unit.pk, f"{unit.position}. {unit.title} — {unit.price_amount} {run.currency}")
+                for unit in offer.for_sale
+            ]
+            chosen = self.request.GET.get("unit", "")
+            initial["units"] = [int(chosen)] if chosen.isdigit() else []
+        return CheckoutForm(data, tier_choices=choices, unit_choices=unit_choices, initial=initial)
+
+    def render_form(
+        self, enrollment: Enrollment, form: CheckoutForm, offer: UnitCheckoutOffer | None = None
+    ) -> HttpResponse:
+        open_order = order_open_for_purchasable(purchasable=enrollment_purchasable(enrollment))
+        context = {"enrollment": enrollment, "form": form, "open_order": open_order, "offer": offer}
+        return render(self.request, self.template_name, context)
+
+    def checkout_offer(self, enrollment: Enrollment) -> UnitCheckoutOffer | None | bool:
+        """The units on sale (run sold per unit), None (run sold whole), or False: nothing to pay."""
+        offer = unit_checkout_offer(enrollment=enrollment)
+        if offer is not None:
+            payable = enrollment.status in (EnrollmentStatus.PENDING_PAYMENT, EnrollmentStatus.ACTIVE)
+            return offer if payable and offer.for_sale else False
+        return None if enrollment.status == EnrollmentStatus.PENDING_PAYMENT else False
+
+    def get(self, request: HttpRequest, enrollment_id: int) -> HttpResponse:
+        enrollment = self.get_enrollment(enrollment_id)
+        offer = self.checkout_offer(enrollment)
+        if offer is False:
+            messages.info(request, _("This enrolment is not awaiting payment."))
+            return HttpResponseRedirect(reverse("enrollment:dashboard"))
+        return self.render_form(enrollment, self.make_form(enrollment, offer=offer), offer)
+
+    def post(self, request: HttpRequest, enrollment_id: int) -> HttpResponse:
+        enrollment = self.get_enrollment(enrollment_id)
+        offer = self.checkout_offer(enrollment) or None
+        form = self.make_form(enrollment, request.POST, offer=offer)
+        if not form.is_valid():
+            return self.render_form(enrollment, form, offer)
+        data = form.cleaned_data
+        try:
+            order = checkout_order_create(
+                enrollment=enrollment, tier=PriceTier(data["tier"]), voucher_code=data["voucher_code"],
+                buyer=BuyerDetails(name=data["name"], email=data["email"], address=data["address"],
+                                   company=data["company"], vat_id=data["vat_id"]),
+                actor=request.user,
+                unit_ids=data.get("units", ()),
+            )
+        except ApplicationError as exc:
+            form_add_service_error(form, exc)
+            return self.render_form(enrollment, form, offer)
+        return HttpResponseRedirect(reverse("payments:order", kwargs={"public_id": order.public_id}))
+
+
+@dataclass(frozen=True)
+class BundleOffer:
+    """A bundle on sale and the runs it enrols the buyer in."""
+
+    bundle: Bundle
+    runs: list[CourseRun]
+
+
+class BundleListView(View):
+    """Bundles on sale: several courses for one flat fee."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        offers = [BundleOffer(bundle=bundle, runs=bundle_runs(bundle)) for bundle in bundle_list_on_sale()]
+        return render(request, "enrollment/bundles.html", {"offers": offers})
+
+
+class BundleCheckoutView(LoginRequiredMixin, View):
+    """Buy a bundle: voucher and invoice details, then the order summary; enrolments follow payment."""
+
+    template_name = "enrollment/bundle_checkout.html"
+
+    def get_offer(self, bundle_id: int) -> BundleOffer:
+        bundle = bundle_get(bundle_id=bundle_id)
+        if bundle is None:
+            raise Http404(_("No such bundle."))
+        return BundleOffer(bundle=bundle, runs=bundle_runs(bundle))
+
+    def render_form(self, offer: BundleOffer, form: BundleCheckoutForm) -> HttpResponse:
+        return render(self.request, self.template_name, {"offer": offer, "form": form})
+
+    def get(self, request: HttpRequest, bundle_id: int) -> HttpResponse:
+        user = request.user
+        form = BundleCheckoutForm(initial={"name": user.get_full_name(), "email": user.email})
+        return self.render_form(self.get_offer(bundle_id), form)
+
+    def post(self, request: HttpRequest, bundle_id: int) -> HttpResponse:
+        offer = self.get_offer(bundle_id)
+        form = BundleCheckoutForm(request.POST)
+        if not form.is_valid():
+            return self.render_form(offer, form)
+        data = form.cleaned_data
+        try:
+            order = bundle_checkout_order_create(
+                bundle=offer.bundle, voucher_code=data["voucher_code"],
+                buyer=BuyerDetails(name=data["name"], email=data["email"], address=data["address"],
+                                   company=data["company"], vat_id=data["vat_id"]),
+                actor=request.user,
+            )
+        except ApplicationError as exc:
+            form_add_service_error(form, exc)
+            return self.render_form(offer, form)
+        return HttpResponseRedirect(reverse("payments:order", kwargs={"public_id": order.public_id}))

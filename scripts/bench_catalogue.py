@@ -8,23 +8,24 @@ everything. Usage: .venv/bin/python scripts/bench_catalogue.py [--courses 1000] 
 from __future__ import annotations
 
 import argparse
-import http.client
-import multiprocessing
 import os
-import platform
-import secrets
-import signal
-import statistics
-import subprocess
-import sys
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-DB_NAME = "mcportal_bench"
+from _bench_http import (
+    BenchRequest,
+    bench_env,
+    database_recreate,
+    figures_header,
+    figures_row,
+    gunicorn_running,
+    machine_description,
+    measure,
+    python_script_run,
+)
+
+DB_NAME = os.environ.get("MCPORTAL_BENCH_DB", "mcportal_bench")
 PORT = 8097
-# "{miss}" becomes a unique, ignored parameter per request: the page cache never answers it,
-# so those rows measure the full render (the cost of the first visitor after a change).
+# "{miss}" becomes a unique, ignored parameter per request (see _bench_http): the page cache never
+# answers it, so those rows measure the full render (the cost of the first visitor after a change).
 ENDPOINTS = [
     ("catalogue page 1 (cached)", "/courses/"),
     ("catalogue page 1 (uncached)", "/courses/?{miss}"),
@@ -35,35 +36,11 @@ ENDPOINTS = [
 ]
 
 
-def bench_env() -> dict:
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("DJANGO_", "MCPORTAL_"))}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "mcportal.settings.production",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",
-        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/9"),
-        "MCPORTAL_KEY_ENCRYPTION_KEY": "bench-only",
-        "MCPORTAL_PUBLIC_URL": "https://bench.invalid",
-        "DJANGO_SECURE_SSL_REDIRECT": "false",
-        "DJANGO_STATIC_ROOT": str(ROOT / "var" / "bench-static"),
-        "DJANGO_LOG_LEVEL": "WARNING",
-    })
-    return env
-
-
-def prepare_database(env: dict, courses: int) -> None:
-    import psycopg
-
-    with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
-    run = [sys.executable, "manage.py"]
-    subprocess.run([*run, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-    subprocess.run([*run, "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-    subprocess.run(
-        [sys.executable, "-c", FILL_SCRIPT, str(courses)], cwd=ROOT, env=env, check=True
+def catalogue_env() -> dict:
+    return bench_env(
+        db_name=DB_NAME,
+        redis_url=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/9"),
+        extra={"MCPORTAL_KEY_ENCRYPTION_KEY": "bench-only", "MCPORTAL_PUBLIC_URL": "https://bench.invalid"},
     )
 
 
@@ -118,48 +95,6 @@ print(f"filled {total} published courses")
 '''
 
 
-def _client(path: str, deadline: float, queue) -> None:
-    latencies, errors, sequence = [], 0, 0
-    while time.perf_counter() < deadline:
-        start = time.perf_counter()
-        sequence += 1
-        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=10)
-        try:
-            url = path.replace("{miss}", f"miss={os.getpid()}-{sequence}")
-            conn.request("GET", url, headers={"Host": "127.0.0.1"})
-            response = conn.getresponse()
-            response.read()
-            if response.status != 200:
-                errors += 1
-        except OSError:
-            errors += 1
-        finally:
-            conn.close()
-        latencies.append(time.perf_counter() - start)
-    queue.put((latencies, errors))
-
-
-def measure(path: str, seconds: float, concurrency: int) -> dict:
-    queue = multiprocessing.Queue()
-    deadline = time.perf_counter() + seconds
-    workers = [multiprocessing.Process(target=_client, args=(path, deadline, queue))
-               for _ in range(concurrency)]
-    for worker in workers:
-        worker.start()
-    results = [queue.get() for _ in workers]
-    for worker in workers:
-        worker.join()
-    latencies = sorted(lat for lats, _ in results for lat in lats)
-    errors = sum(err for _, err in results)
-    return {
-        "requests": len(latencies),
-        "errors": errors,
-        "rps": len(latencies) / seconds,
-        "p50_ms": statistics.median(latencies) * 1000,
-        "p95_ms": latencies[int(len(latencies) * 0.95) - 1] * 1000,
-    }
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--courses", type=int, default=1000)
@@ -168,36 +103,21 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers")
     args = parser.parse_args()
 
-    env = bench_env()
-    prepare_database(env, args.courses)
-    gunicorn = subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), "mcportal.wsgi", "--bind",
-         f"127.0.0.1:{PORT}", "--workers", str(args.workers), "--log-level", "warning"],
-        cwd=ROOT, env=env,
-    )
-    try:
-        for _ in range(50):
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
-                conn.request("GET", "/courses/")
-                conn.getresponse().read()
-                break
-            except OSError:
-                time.sleep(0.2)
+    env = catalogue_env()
+    database_recreate(env, DB_NAME)
+    python_script_run(env, FILL_SCRIPT, str(args.courses))
+    with gunicorn_running(env, port=PORT, workers=args.workers, ready_path="/courses/"):
         for _, path in ENDPOINTS:  # warm every worker's caches
-            measure(path, 1.0, args.workers)
-        print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
-              f"Python {platform.python_version()}; gunicorn {args.workers} sync workers; "
+            measure([BenchRequest("GET", path)], port=PORT, seconds=1.0, concurrency=args.workers)
+        print(f"{machine_description()}; gunicorn {args.workers} sync workers; "
               f"{args.concurrency} client processes on the same machine; "
               f"{args.courses} published courses on PostgreSQL")
-        print(f"{'endpoint':<32}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'errors':>8}")
+        print(figures_header(32))
         for label, path in ENDPOINTS:
-            figures = measure(path, args.seconds, args.concurrency)
-            print(f"{label:<32}{figures['rps']:>8.1f}{figures['p50_ms']:>9.1f}"
-                  f"{figures['p95_ms']:>9.1f}{figures['errors']:>8}")
-    finally:
-        gunicorn.send_signal(signal.SIGTERM)
-        gunicorn.wait(timeout=30)
+            figures = measure(
+                [BenchRequest("GET", path)], port=PORT, seconds=args.seconds, concurrency=args.concurrency
+            )
+            print(figures_row(label, figures, 32))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """App config of verification."""
+
 from django.apps import AppConfig
 
 

@@ -15,6 +15,7 @@ from typing import TypeVar
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 from django.utils.translation import gettext as _
@@ -106,21 +107,19 @@ def portal_ca_create(
     subject = _name(common_name=common_name, organisation_name=organisation_name, country_code=country_code)
     not_before = (now or clock.now()) - _BACKDATE
     subject_key_id = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(not_before)
-        .not_valid_after(not_before + valid_for)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(_key_usage(key_cert_sign=True, crl_sign=True), critical=True)
-        .add_extension(subject_key_id, critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(subject_key_id), critical=False
-        )
-        .sign(key, hashes.SHA256())
+    certificate = _certificate_sign(
+        subject=subject,
+        issuer=subject,
+        public_key=key.public_key(),
+        not_before=not_before,
+        not_after=not_before + valid_for,
+        extensions=[
+            (x509.BasicConstraints(ca=True, path_length=0), True),
+            (_key_usage(key_cert_sign=True, crl_sign=True), True),
+            (subject_key_id, False),
+            (x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(subject_key_id), False),
+        ],
+        signing_key=key,
     )
     return KeyAndCertificate(private_key=key, certificate=certificate)
 
@@ -238,22 +237,47 @@ def _end_entity_issue(
         if ca_key_id is not None
         else x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.private_key.public_key())
     )
-    certificate = (
+    certificate = _certificate_sign(
+        subject=subject,
+        issuer=ca.certificate.subject,
+        public_key=key.public_key(),
+        not_before=not_before,
+        not_after=not_after,
+        extensions=[
+            (x509.BasicConstraints(ca=False, path_length=None), True),
+            (_key_usage(digital_signature=True, content_commitment=True), True),
+            (extended_usage, extended_usage_critical),
+            (x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False),
+            (authority_key_id, False),
+        ],
+        signing_key=ca.private_key,
+    )
+    return KeyAndCertificate(private_key=key, certificate=certificate, chain=(ca.certificate, *ca.chain))
+
+
+def _certificate_sign(
+    *,
+    subject: x509.Name,
+    issuer: x509.Name,
+    public_key: CertificatePublicKeyTypes,
+    not_before: datetime,
+    not_after: datetime,
+    extensions: list[tuple[x509.ExtensionType, bool]],
+    signing_key: SigningPrivateKey,
+) -> x509.Certificate:
+    """Build and sign (SHA-256) a certificate with a random serial; ``extensions`` are (value, critical)."""
+    builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
-        .issuer_name(ca.certificate.subject)
-        .public_key(key.public_key())
+        .issuer_name(issuer)
+        .public_key(public_key)
         .serial_number(x509.random_serial_number())
         .not_valid_before(not_before)
         .not_valid_after(not_after)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(_key_usage(digital_signature=True, content_commitment=True), critical=True)
-        .add_extension(extended_usage, critical=extended_usage_critical)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(authority_key_id, critical=False)
-        .sign(ca.private_key, hashes.SHA256())
     )
-    return KeyAndCertificate(private_key=key, certificate=certificate, chain=(ca.certificate, *ca.chain))
+    for extension, critical in extensions:
+        builder = builder.add_extension(extension, critical=critical)
+    return builder.sign(signing_key, hashes.SHA256())
 
 
 def _name(

@@ -1,8 +1,12 @@
 """Batch issuance: a batch of completed enrolments issued in chunks by Celery workers.
 
-Each item is its own idempotency key and its own transaction, so one bad learner does not
-roll back the others and a retried or duplicated task never issues twice. Status list slots
-are reserved per chunk, so parallel workers do not queue on the list row per credential.
+Each item is its own idempotency key, so a retried or duplicated task never issues twice, and
+one bad learner does not hold back the others: a chunk is issued in one transaction by
+credentials_issue_for_run (course facts, key and checks read once; credentials, status entries,
+audit rows and item outcomes written in bulk), and a learner who cannot receive a credential
+is recorded as failed without stopping the rest. Should the bulk insert meet an IntegrityError,
+the chunk is redone one item per transaction. Status list slots are reserved per chunk, so
+parallel workers do not queue on the list row per credential.
 """
 
 from __future__ import annotations
@@ -11,13 +15,21 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from courses.models import CourseRun
 from credentials.choices import BATCH_TRANSITIONS, BatchItemStatus, BatchStatus, CredentialStatus
 from credentials.models import Credential, IssuanceBatch, IssuanceBatchItem
-from credentials.services.issuance import credential_issue, status_entries_reserve
+from credentials.services.issuance import (
+    IssueOutcome,
+    RunIssuance,
+    credential_issue,
+    credentials_issue_for_run,
+    run_issuance_prepare,
+    status_entries_reserve,
+)
+from credentials.services.pdf import credential_pdfs_requeue_stale
 from enrollment.choices import EnrollmentStatus
 from enrollment.models import Enrollment
 from mcportal.core import clock
@@ -124,20 +136,69 @@ def issuance_batch_dispatch(*, batch_id: int) -> list[list[int]]:
 
 
 def issuance_batch_items_process(*, item_ids: list[int]) -> None:
-    """Issue the credential of each pending item, each in its own transaction (safe to repeat)."""
+    """Issue the credentials of a chunk of pending items in one transaction (safe to repeat)."""
     pending = list(
         IssuanceBatchItem.objects.filter(pk__in=item_ids, status=BatchItemStatus.PENDING)
-        .select_related("batch__institution")
+        .select_related("batch__institution", "batch__run__course__institution", "batch__created_by")
         .order_by("pk")
     )
     if not pending:
         return
-    batch_id = pending[0].batch_id
-    slots = status_entries_reserve(institution=pending[0].batch.institution, count=len(pending))
-    for item, slot in zip(pending, slots, strict=True):
-        issuance_batch_item_process(item_id=item.pk, status_slots=slot)
-    if not IssuanceBatchItem.objects.filter(batch_id=batch_id, status=BatchItemStatus.PENDING).exists():
-        issuance_batch_complete(batch_id=batch_id)
+    batch = pending[0].batch
+    # Reserved in their own short transactions, before the chunk's locks are taken.
+    slots = status_entries_reserve(institution=batch.institution, count=len(pending))
+    slot_of = {item.pk: slot for item, slot in zip(pending, slots, strict=True)}
+    # Outside the chunk's transaction (see run_issuance_prepare).
+    issuance = run_issuance_prepare(run=batch.run, actor=batch.created_by)
+    try:
+        _items_issue_together(batch=batch, slot_of=slot_of, issuance=issuance)
+    except IntegrityError:
+        # A credential appeared outside the batch's locks (e.g. issued from the shell): redo the
+        # chunk item by item, where each such conflict is reported on its own item.
+        for item_id, slot in slot_of.items():
+            issuance_batch_item_process(item_id=item_id, status_slots=slot)
+    if not IssuanceBatchItem.objects.filter(batch_id=batch.pk, status=BatchItemStatus.PENDING).exists():
+        issuance_batch_complete(batch_id=batch.pk)
+
+
+@transaction.atomic
+def _items_issue_together(*, batch: IssuanceBatch, slot_of: dict, issuance: RunIssuance) -> None:
+    items = list(
+        # of=("self",), skip_locked: items another worker is processing are left to it.
+        IssuanceBatchItem.objects.select_for_update(skip_locked=True, no_key=True, of=("self",))
+        .filter(pk__in=list(slot_of), status=BatchItemStatus.PENDING)
+        .select_related("enrollment")
+        .order_by("pk")
+    )
+    if not items:
+        return
+    outcomes = credentials_issue_for_run(
+        issuance=issuance,
+        enrollments=[item.enrollment for item in items],
+        actor=batch.created_by,
+        status_slots=[slot_of[item.pk] for item in items],
+    )
+    now = clock.now()
+    counts = {"issued_count": 0, "skipped_count": 0, "failed_count": 0}
+    for item, outcome in zip(items, outcomes, strict=True):
+        if isinstance(outcome, IssueOutcome):
+            item.status = BatchItemStatus.ISSUED if outcome.created else BatchItemStatus.SKIPPED
+            item.credential = outcome.credential
+            item.error = ""
+            counts["issued_count" if outcome.created else "skipped_count"] += 1
+        else:
+            # Terminal for this learner (e.g. not completed any more): record why.
+            item.status = BatchItemStatus.FAILED
+            item.error = outcome.message
+            counts["failed_count"] += 1
+        item.attempts = F("attempts") + 1
+        item.processed_at = now
+    IssuanceBatchItem.objects.bulk_update(
+        items, ["status", "credential", "attempts", "processed_at", "error"]
+    )
+    IssuanceBatch.objects.filter(pk=batch.pk).update(
+        **{counter: F(counter) + added for counter, added in counts.items() if added}
+    )
 
 
 def issuance_batch_item_process(*, item_id: int, status_slots=None) -> IssuanceBatchItem | None:
@@ -226,7 +287,9 @@ def issuance_batch_retry_failed(*, batch: IssuanceBatch, actor) -> IssuanceBatch
 
 
 def issuance_batch_sweep(*, stale_after_seconds: int = 900) -> int:
-    """Re-dispatch running batches whose pending items nobody processed for a while (worker died)."""
+    """Re-dispatch running batches whose pending items nobody processed for a while (worker died),
+    and queue again the PDFs left pending as long. Returns the number of batches re-dispatched."""
+    credential_pdfs_requeue_stale(stale_after_seconds=stale_after_seconds)
     threshold = clock.now() - dt.timedelta(seconds=stale_after_seconds)
     stale = list(
         IssuanceBatch.objects.filter(status=BatchStatus.RUNNING, updated_at__lt=threshold).values_list(

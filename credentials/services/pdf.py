@@ -9,19 +9,28 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from pyhanko.sign.timestamps import TimeStamper
 
-from credentials.choices import PdfStatus
+from credentials.choices import CredentialStatus, PdfStatus
 from credentials.models import Credential, DocumentSigningIdentityKind
-from credentials.rendering.pades import pades_signer_get, sign_pades
+from credentials.rendering.pades import (
+    PadesError,
+    PreparedSigner,
+    TimestampingFailed,
+    pades_signer_get,
+    sign_pades,
+)
 from credentials.rendering.pdf import (
     CertificateData,
     InstitutionLogo,
     Organisation,
+    PdfRenderingError,
     credential_attachment,
     render_credential_pdf,
 )
@@ -36,6 +45,9 @@ from credentials.services.x509 import (
     document_signing_identity_load,
     document_signing_identity_store,
 )
+from mcportal.core import clock
+from mcportal.core.audit import audit_record
+from mcportal.core.exceptions import Conflict
 from mcportal.core.models import Institution
 
 PORTAL_NAME_FOR_PKI = "mcportal"
@@ -187,12 +199,14 @@ def certificate_data_for(credential: Credential) -> CertificateData:
     )
 
 
-def credential_pdf_render(*, credential_id: int) -> Credential:
-    """Render and seal the credential's PDF unless it is ready; safe to run twice."""
-    credential = Credential.objects.select_related("institution").get(pk=credential_id)
-    if credential.pdf_status == PdfStatus.READY:
-        return credential
-    institution = credential.institution
+@dataclass(frozen=True)
+class _SealingTools:
+    signer: PreparedSigner
+    timestamper: TimeStamper
+
+
+def _sealing_tools(institution: Institution) -> _SealingTools:
+    """The institution's PDF signer and the timestamper (keys parsed once per process, see pades)."""
     pki_identities_ensure(institution=institution)
     signer_identity = document_signing_identity_load(
         institution=institution, kind=DocumentSigningIdentityKind.DOCUMENT_SIGNER
@@ -200,28 +214,89 @@ def credential_pdf_render(*, credential_id: int) -> Credential:
     tsa_identity = document_signing_identity_load(
         institution=None, kind=DocumentSigningIdentityKind.TIMESTAMP_AUTHORITY
     )
+    return _SealingTools(
+        signer=pades_signer_get(
+            certificate=signer_identity.certificate,
+            chain=signer_identity.chain,
+            load_private_key=signer_identity.private_key,
+        ),
+        timestamper=timestamper_get(
+            local_certificate=tsa_identity.certificate,
+            local_chain=tsa_identity.chain,
+            load_local_private_key=tsa_identity.private_key,
+        ),
+    )
+
+
+def _pdf_make(credential: Credential, tools: _SealingTools) -> Credential:
+    institution = credential.institution
     pdf = render_credential_pdf(
         certificate=certificate_data_for(credential),
         attachments=[credential_attachment(credential.signed_document.encode("utf-8"))],
     )
-    signer = pades_signer_get(
-        certificate=signer_identity.certificate,
-        chain=signer_identity.chain,
-        load_private_key=signer_identity.private_key,
-    )
-    timestamper = timestamper_get(
-        local_certificate=tsa_identity.certificate,
-        local_chain=tsa_identity.chain,
-        load_local_private_key=tsa_identity.private_key,
-    )
     sealed = sign_pades(
         pdf=pdf,
-        signer=signer,
-        timestamper=timestamper,
+        signer=tools.signer,
+        timestamper=tools.timestamper,
         reason=f"Microcredential issued by {institution.legal_name}",
         location=institution.city,
     )
-    return _pdf_store(credential_id=credential_id, sealed=sealed)
+    return _pdf_store(credential_id=credential.pk, sealed=sealed)
+
+
+def credential_pdf_render(*, credential_id: int) -> Credential:
+    """Render and seal the credential's PDF unless it is ready; safe to run twice."""
+    credential = Credential.objects.select_related("institution").get(pk=credential_id)
+    if credential.pdf_status == PdfStatus.READY:
+        return credential
+    return _pdf_make(credential, _sealing_tools(credential.institution))
+
+
+def credential_pdfs_render(*, credential_ids: list[int]) -> list[int]:
+    """Render and seal the PDFs of many credentials (one batch chunk); safe to run twice.
+
+    The signer and timestamper are looked up once per institution rather than per PDF. A PDF
+    that cannot be rendered or sealed is marked failed and the others go on; the ids whose
+    timestamp request failed (worth retrying later) are returned.
+    """
+    tools: dict[int, _SealingTools] = {}
+    timestamp_failed = []
+    credentials = (
+        Credential.objects.select_related("institution")
+        .filter(pk__in=credential_ids)
+        .exclude(pdf_status=PdfStatus.READY)
+        .order_by("pk")
+    )
+    for credential in credentials:
+        try:
+            if credential.institution_id not in tools:
+                tools[credential.institution_id] = _sealing_tools(credential.institution)
+            _pdf_make(credential, tools[credential.institution_id])
+        except TimestampingFailed:
+            timestamp_failed.append(credential.pk)
+        except (PdfRenderingError, PadesError) as exc:
+            credential_pdf_mark_failed(credential_id=credential.pk, error=str(exc))
+    return timestamp_failed
+
+
+def credential_pdfs_requeue_stale(*, stale_after_seconds: int, limit: int = 10_000) -> int:
+    """Queue again the PDFs still pending after a while (their task died with its worker).
+
+    Rendering is idempotent (a ready PDF is never redone), so a PDF whose task is merely slow
+    costs at most one wasted render. Returns how many PDFs were queued.
+    """
+    from credentials.tasks import credential_pdfs_render_task
+
+    threshold = clock.now() - dt.timedelta(seconds=stale_after_seconds)
+    stale = list(
+        Credential.objects.filter(pdf_status=PdfStatus.PENDING, updated_at__lte=threshold)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    size = max(1, settings.MCPORTAL_PDF_CHUNK_SIZE)
+    for start in range(0, len(stale), size):
+        credential_pdfs_render_task.delay(stale[start : start + size])
+    return len(stale)
 
 
 @transaction.atomic
@@ -234,6 +309,41 @@ def _pdf_store(*, credential_id: int, sealed: bytes) -> Credential:
     credential.pdf_status = PdfStatus.READY
     credential.pdf_error = ""
     credential.save(update_fields=["pdf", "pdf_sha256", "pdf_status", "pdf_error", "updated_at"])
+    return credential
+
+
+@transaction.atomic
+def credential_pdf_render_again(*, credential: Credential, actor) -> Credential:
+    """Queue a failed PDF for rendering again (status back to pending), audited; the task runs after commit.
+
+    Only a failed PDF is redone: a ready one is final and a pending one is already queued.
+    Raises Conflict otherwise, and for a revoked credential, whose PDF nobody should need.
+    """
+    from credentials.tasks import credential_pdf_render_task
+
+    credential = Credential.objects.select_for_update(no_key=True, of=("self",)).select_related(
+        "institution"
+    ).get(pk=credential.pk)
+    if credential.status == CredentialStatus.REVOKED:
+        raise Conflict("This credential is revoked; its PDF is not rendered again.")
+    if credential.pdf_status != PdfStatus.FAILED:
+        raise Conflict(
+            "Only a failed PDF is rendered again; this one is "
+            f"{str(PdfStatus(credential.pdf_status).label).lower()}."
+        )
+    previous_error = credential.pdf_error
+    credential.pdf_status = PdfStatus.PENDING
+    credential.pdf_error = ""
+    credential.save(update_fields=["pdf_status", "pdf_error", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="credential.pdf_render_requested",
+        target=credential,
+        institution=credential.institution,
+        # The first line says what failed without copying a whole traceback-like message.
+        data={"previous_error": previous_error.splitlines()[0][:200] if previous_error else ""},
+    )
+    credential_pdf_render_task.delay_on_commit(credential.pk)
     return credential
 
 

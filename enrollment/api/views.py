@@ -3,9 +3,11 @@
 Reads delegate to enrollment.selectors; each write is one APIView calling one service. Staff
 objects outside the user's institutions are 404; a missing role in the owning institution is 403.
 """
+from collections.abc import Callable
+
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, status
+from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
@@ -17,6 +19,7 @@ from mcportal.api.permissions import IsStaffMember
 from mcportal.core.roles import Capability, user_has_capability
 
 from .. import selectors, services
+from ..models import Enrollment
 from ..results_import import ResultsImportRejected
 from .serializers import (
     EnrollmentOutputSerializer,
@@ -72,6 +75,24 @@ def _own_enrollment(request, enrollment_id: int):
     return enrollment
 
 
+def _reasoned_transition(
+    request,
+    *,
+    enrollment: Enrollment,
+    input_serializer: type[serializers.Serializer],
+    service: Callable[..., Enrollment],
+) -> Response:
+    """Validate the reason, apply one enrolment transition service and return the enrolment.
+
+    Shared by the learner's and the staff's withdraw/cancel/confirm APIs, which differ only in who
+    may act (checked before), whether the reason is required (the serializer) and the service.
+    """
+    payload = input_serializer(data=request.data)
+    payload.is_valid(raise_exception=True)
+    enrollment = service(enrollment=enrollment, actor=request.user, reason=payload.validated_data["reason"])
+    return Response(EnrollmentOutputSerializer(enrollment).data)
+
+
 # ----------------------------------------------------------------------------- learner
 
 
@@ -121,12 +142,12 @@ class MyEnrollmentWithdrawApi(APIView):
 
     def post(self, request, enrollment_id: int):
         enrollment = _own_enrollment(request, enrollment_id)
-        payload = ReasonInputSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        enrollment = services.enrollment_withdraw(
-            enrollment=enrollment, actor=request.user, reason=payload.validated_data["reason"]
+        return _reasoned_transition(
+            request,
+            enrollment=enrollment,
+            input_serializer=ReasonInputSerializer,
+            service=services.enrollment_withdraw,
         )
-        return Response(EnrollmentOutputSerializer(enrollment).data)
 
 
 @extend_schema(tags=["learner"], request=ReasonInputSerializer, responses=EnrollmentOutputSerializer)
@@ -137,12 +158,12 @@ class MyEnrollmentCancelApi(APIView):
 
     def post(self, request, enrollment_id: int):
         enrollment = _own_enrollment(request, enrollment_id)
-        payload = ReasonInputSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        enrollment = services.enrollment_cancel(
-            enrollment=enrollment, actor=request.user, reason=payload.validated_data["reason"]
+        return _reasoned_transition(
+            request,
+            enrollment=enrollment,
+            input_serializer=ReasonInputSerializer,
+            service=services.enrollment_cancel,
         )
-        return Response(EnrollmentOutputSerializer(enrollment).data)
 
 
 # ----------------------------------------------------------------------------- staff: runs
@@ -265,12 +286,12 @@ class EnrollmentWithdrawApi(APIView):
 
     def post(self, request, enrollment_id: int):
         enrollment = _enrollment_for_staff(request, enrollment_id, REGISTRAR_ONLY)
-        payload = RequiredReasonInputSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        enrollment = services.enrollment_withdraw(
-            enrollment=enrollment, actor=request.user, reason=payload.validated_data["reason"]
+        return _reasoned_transition(
+            request,
+            enrollment=enrollment,
+            input_serializer=RequiredReasonInputSerializer,
+            service=services.enrollment_withdraw,
         )
-        return Response(EnrollmentOutputSerializer(enrollment).data)
 
 
 @extend_schema(tags=["staff"], request=RequiredReasonInputSerializer, responses=EnrollmentOutputSerializer)
@@ -281,12 +302,12 @@ class EnrollmentCancelApi(APIView):
 
     def post(self, request, enrollment_id: int):
         enrollment = _enrollment_for_staff(request, enrollment_id, REGISTRAR_ONLY)
-        payload = RequiredReasonInputSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        enrollment = services.enrollment_cancel(
-            enrollment=enrollment, actor=request.user, reason=payload.validated_data["reason"]
+        return _reasoned_transition(
+            request,
+            enrollment=enrollment,
+            input_serializer=RequiredReasonInputSerializer,
+            service=services.enrollment_cancel,
         )
-        return Response(EnrollmentOutputSerializer(enrollment).data)
 
 
 @extend_schema(tags=["staff"], request=RequiredReasonInputSerializer, responses=EnrollmentOutputSerializer)
@@ -297,9 +318,9 @@ class EnrollmentPaymentConfirmApi(APIView):
 
     def post(self, request, enrollment_id: int):
         enrollment = _enrollment_for_staff(request, enrollment_id, Capability.PAYMENTS_MANAGE)
-        payload = RequiredReasonInputSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        enrollment = services.enrollment_confirm_payment_manually(
-            enrollment=enrollment, actor=request.user, reason=payload.validated_data["reason"]
+        return _reasoned_transition(
+            request,
+            enrollment=enrollment,
+            input_serializer=RequiredReasonInputSerializer,
+            service=services.enrollment_confirm_payment_manually,
         )
-        return Response(EnrollmentOutputSerializer(enrollment).data)

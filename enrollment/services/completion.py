@@ -19,12 +19,15 @@ from mcportal.core import clock
 from mcportal.core.audit import AuditEntry, audit_record, audit_record_bulk
 from mcportal.core.exceptions import Conflict, FieldProblem, ValidationFailed
 from mcportal.core.roles import Capability
+from payments.services import order_cancel_open
 
 from ..choices import EnrollmentStatus
 from ..completion import AssessmentRule, CompletionOutcome, completion_evaluate, weights_total
 from ..grading import HUNDRED, percentage_format
 from ..models import Assessment, AssessmentResult, Enrollment
+from ..purchasables import enrollment_purchasable
 from ..signals import enrollment_completed, enrollment_regraded
+from ..unit_access import assessment_scopes
 from .authority import authority_require_capability
 from .notifications import learner_email
 from .state import (
@@ -60,10 +63,17 @@ def scores_by_enrollment(enrollment_ids: Iterable[int]) -> dict[int, Scores]:
     return scores
 
 
-def _evaluate(run: CourseRun, rules: list[AssessmentRule], scores: Scores) -> CompletionOutcome:
+def _evaluate(
+    run: CourseRun, rules: list[AssessmentRule], scores: Scores, assessed: frozenset[int] | None = None
+) -> CompletionOutcome:
     return completion_evaluate(
-        rules=rules, scores=scores, threshold=run.pass_threshold, grading_scheme=run.course.grading_scheme
+        rules=rules, scores=scores, threshold=run.pass_threshold, grading_scheme=run.course.grading_scheme,
+        assessed=assessed,
     )
+
+
+def _scope(scopes: dict[int, frozenset[int]] | None, enrollment: Enrollment) -> frozenset[int] | None:
+    return None if scopes is None else scopes.get(enrollment.pk, frozenset())
 
 
 def _outcome_data(final_score: Decimal, final_grade: str) -> dict:
@@ -140,12 +150,13 @@ def completion_apply(
     if not candidates or weights_total(rules) != HUNDRED:
         return CompletionChanges()
     scores = scores_by_enrollment(e.pk for e in candidates) if scores is None else scores
+    scopes = assessment_scopes(run=run, enrollment_ids=[e.pk for e in candidates])
     now = clock.now()
     changes = CompletionChanges()
     audit_entries = []
     previous_outcomes = {}
     for enrollment in candidates:
-        outcome = _evaluate(run, rules, scores.get(enrollment.pk, {}))
+        outcome = _evaluate(run, rules, scores.get(enrollment.pk, {}), _scope(scopes, enrollment))
         if enrollment.status == EnrollmentStatus.ACTIVE:
             if outcome.passes:
                 _mark_completed(enrollment, outcome, now)
@@ -195,7 +206,9 @@ def enrollment_complete(*, enrollment: Enrollment, actor) -> Enrollment:
     authority_require_capability(actor, Capability.RESULTS_RECORD, run.course.institution)
     transition_check(enrollment, EnrollmentStatus.COMPLETED)
     rules = run_rules(run)
-    outcome = _evaluate(run, rules, scores_by_enrollment([enrollment.pk]).get(enrollment.pk, {}))
+    scopes = assessment_scopes(run=run, enrollment_ids=[enrollment.pk])
+    outcome = _evaluate(run, rules, scores_by_enrollment([enrollment.pk]).get(enrollment.pk, {}),
+                        _scope(scopes, enrollment))
     if not outcome.passes:
         raise ValidationFailed(
             _("The learner does not meet the completion rules yet."),
@@ -220,11 +233,18 @@ class RunCloseSummary:
 def run_close(*, run: CourseRun, actor) -> RunCloseSummary:
     """Close the run: results become final, every ACTIVE learner who does not pass becomes FAILED.
 
-    A learner who meets the rules at closing completes; waiting and pending enrolments are
-    cancelled (pending ones free their seats, nobody is promoted) and e-mailed. Refused for a
-    closed or cancelled run, and while the weights do not add up to 100 and learners are active.
+    A learner who meets the rules at closing completes; orders awaiting payment are cancelled;
+    waiting and pending enrolments are cancelled (pending ones free their seats, nobody is
+    promoted) and e-mailed. Refused for a closed or cancelled run, and while the weights do not
+    add up to 100 and learners are active.
     Instructors and registrars of the run's institution; every change is audited.
     """
+    # Orders awaiting payment end with the run; locked before the run, the payment path's order.
+    for enrollment_id in Enrollment.objects.filter(run_id=run.pk, status__in=OPEN_STATUSES).values_list(
+        "pk", flat=True
+    ):
+        order_cancel_open(purchasable=enrollment_purchasable(Enrollment(pk=enrollment_id)),
+                          reason=_("The run has closed."))
     run = run_lock(run.pk)
     institution = run.course.institution
     authority_require_capability(actor, Capability.RESULTS_RECORD, institution)
@@ -244,14 +264,15 @@ def run_close(*, run: CourseRun, actor) -> RunCloseSummary:
         raise ValidationFailed(message, problems=[FieldProblem(message, field="assessments", code="weights")])
 
     scores = scores_by_enrollment(e.pk for e in active)
-    passing = [e for e in active if _evaluate(run, rules, scores.get(e.pk, {})).passes]
+    scopes = assessment_scopes(run=run, enrollment_ids=[e.pk for e in active])
+    passing = [e for e in active if _evaluate(run, rules, scores.get(e.pk, {}), _scope(scopes, e)).passes]
     changes = completion_apply(run=run, enrollments=passing, actor=actor, rules=rules, scores=scores)
     now = clock.now()
     seats_freed = sum(1 for e in open_enrollments if e.status == EnrollmentStatus.PENDING_PAYMENT)
     ended, entries = [], []
     for enrollment in open_enrollments:
         if enrollment.status == EnrollmentStatus.ACTIVE:
-            outcome = _evaluate(run, rules, scores.get(enrollment.pk, {}))
+            outcome = _evaluate(run, rules, scores.get(enrollment.pk, {}), _scope(scopes, enrollment))
             transition_check(enrollment, EnrollmentStatus.FAILED)
             enrollment.status = EnrollmentStatus.FAILED
             enrollment.final_score, enrollment.final_grade = outcome.final_score, outcome.final_grade

@@ -6,6 +6,8 @@ enrolment in or out of those statuses and they do it under the run lock.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import transaction
 from django.utils import formats
 from django.utils.translation import gettext as _
@@ -16,9 +18,11 @@ from mcportal.core import clock
 from mcportal.core.audit import audit_record
 from mcportal.core.exceptions import FieldProblem, ValidationFailed
 from mcportal.core.roles import Capability
+from payments.services import order_cancel_open, orders_paid_flag_for_refund
 
 from ..choices import LIVE_STATUSES, EnrollmentStatus
 from ..models import Enrollment
+from ..purchasables import enrollment_purchasable
 from ..selectors import enrollment_qs_for_update
 from .authority import (
     authority_require_capability,
@@ -27,6 +31,7 @@ from .authority import (
 )
 from .notifications import learner_email
 from .state import (
+    enrollments_lock,
     refusal,
     run_and_enrollment_lock,
     run_lock,
@@ -229,9 +234,13 @@ def _reason_required_for_staff(reason: str, *, acting_for_self: bool) -> None:
 def enrollment_withdraw(*, enrollment: Enrollment, actor, reason: str) -> Enrollment:
     """ACTIVE → WITHDRAWN by the learner or a registrar (who must give a reason); frees the seat.
 
-    The freed seat goes to the oldest waiting enrolment in the same transaction. Audited as
+    An order awaiting payment (further units) is cancelled, and the freed seat goes to the oldest
+    waiting enrolment, in the same transaction. Audited as
     enrollment.withdrawn; the learner (and anyone promoted) is e-mailed after commit.
     """
+    # The open order (e.g. for further units) is locked and cancelled first: the payment path
+    # locks the order before the run and the enrolment, so this keeps the same lock order.
+    order_cancel_open(purchasable=enrollment_purchasable(enrollment), reason=_("The learner withdrew."))
     run, enrollment = run_and_enrollment_lock(enrollment.pk)
     acting_for_self = authority_require_learner_or_registrar(actor, enrollment, run.course.institution)
     transition_check(enrollment, EnrollmentStatus.WITHDRAWN)
@@ -253,9 +262,15 @@ def enrollment_withdraw(*, enrollment: Enrollment, actor, reason: str) -> Enroll
 def enrollment_cancel(*, enrollment: Enrollment, actor, reason: str) -> Enrollment:
     """PENDING_PAYMENT or WAITLISTED → CANCELLED by the learner or a registrar (who must give a reason).
 
+    Its order awaiting payment, if any, is cancelled (payments service) in the same transaction.
     A pending enrolment's seat is freed and goes to the waiting list in the same transaction.
     Audited as enrollment.cancelled; the learner is e-mailed after commit.
     """
+    # The open order is locked and cancelled first, in the payment path's lock order (order, then
+    # run, then enrolment); money that still arrives for it is flagged for finance by payments.
+    order_cancel_open(
+        purchasable=enrollment_purchasable(enrollment), reason=_("The enrolment was cancelled.")
+    )
     run, enrollment = run_and_enrollment_lock(enrollment.pk)
     acting_for_self = authority_require_learner_or_registrar(actor, enrollment, run.course.institution)
     transition_check(enrollment, EnrollmentStatus.CANCELLED)
@@ -289,3 +304,75 @@ def run_waitlist_fill(*, run: CourseRun, actor) -> list[Enrollment]:
         raise refusal(_("This run is closed or cancelled; its waiting list is no longer served."),
                       field="run", code="run_closed")
     return _waitlist_fill(run, actor=actor, cause="staff")
+
+
+@dataclass(frozen=True)
+class RunCancellationSummary:
+    """What ending a cancelled run's enrolments did."""
+
+    cancelled: int
+    withdrawn: int
+    refunds_flagged: int
+
+
+# What happens to each open enrolment when its run is cancelled: a run that does not take place
+# cannot keep anyone enrolled, so active learners are withdrawn (the only way out of ACTIVE) too.
+RUN_CANCELLATION_TARGETS = {
+    EnrollmentStatus.WAITLISTED: EnrollmentStatus.CANCELLED,
+    EnrollmentStatus.PENDING_PAYMENT: EnrollmentStatus.CANCELLED,
+    EnrollmentStatus.ACTIVE: EnrollmentStatus.WITHDRAWN,
+}
+
+
+@transaction.atomic
+def run_enrolments_end_after_cancellation(*, run_id: int, actor, reason: str) -> RunCancellationSummary:
+    """End every open enrolment of a cancelled run; a repeat finds nothing left to end.
+
+    Waiting and pending enrolments are cancelled and their orders awaiting payment cancelled;
+    active ones are withdrawn, and what they paid is flagged for finance to refund. Seats are
+    freed (nobody is promoted: the run is cancelled). Each learner is e-mailed (run_cancelled)
+    after commit; every change is audited. Orders are locked before the run and the enrolments,
+    the payment path's order, so money arriving meanwhile is flagged, never silently kept.
+    """
+    open_ids = list(
+        Enrollment.objects.filter(run_id=run_id, status__in=list(RUN_CANCELLATION_TARGETS))
+        .order_by("pk").values_list("pk", "status")
+    )
+    purchasables = [enrollment_purchasable(Enrollment(pk=pk)) for pk, _status in open_ids]
+    for purchasable in purchasables:
+        order_cancel_open(purchasable=purchasable, reason=_("The course run was cancelled."))
+    flagged = orders_paid_flag_for_refund(
+        purchasables=[enrollment_purchasable(Enrollment(pk=pk)) for pk, status in open_ids
+                      if status == EnrollmentStatus.ACTIVE],
+        note=_("The course run was cancelled: refund the learner."),
+    )
+    run = run_lock(run_id)
+    if not run.is_cancelled:
+        raise refusal(_("This run is not cancelled."), field="run", code="run_not_cancelled")
+    enrollments = enrollments_lock(
+        Enrollment.objects.filter(run=run, status__in=list(RUN_CANCELLATION_TARGETS)), run
+    )
+    now = clock.now()
+    counts = {EnrollmentStatus.CANCELLED: 0, EnrollmentStatus.WITHDRAWN: 0}
+    seats_freed = 0
+    for enrollment in enrollments:
+        previous = enrollment.status
+        target = RUN_CANCELLATION_TARGETS[previous]
+        transition_check(enrollment, target)
+        seats_freed += previous != EnrollmentStatus.WAITLISTED
+        enrollment.status = target
+        enrollment.ended_at = now
+        enrollment.save(update_fields=["status", "ended_at", "updated_at"])
+        counts[target] += 1
+        audit_record(
+            actor=actor, action="enrollment.cancelled" if target == EnrollmentStatus.CANCELLED
+            else "enrollment.withdrawn", target=enrollment, institution=run.course.institution,
+            reason=reason, data={"from": previous, "by_learner": False, "cause": "run_cancelled"},
+        )
+        learner_email(enrollment=enrollment, message="run_cancelled", reason=reason,
+                      was_active=previous == EnrollmentStatus.ACTIVE)
+    seats_change(run, -seats_freed)
+    return RunCancellationSummary(
+        cancelled=counts[EnrollmentStatus.CANCELLED], withdrawn=counts[EnrollmentStatus.WITHDRAWN],
+        refunds_flagged=len(flagged),
+    )

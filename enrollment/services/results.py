@@ -35,6 +35,7 @@ from ..results_import import (
     results_rows_validate,
     score_problem,
 )
+from ..unit_access import assessment_scopes
 from .authority import authority_require_capability
 from .completion import completion_apply, run_rules
 from .state import enrollments_lock, refusal, run_and_enrollment_lock, run_lock
@@ -148,6 +149,11 @@ def result_record(
         raise ValidationFailed(_("Please correct the highlighted fields."), problems=problems)
     score = score_quantize(score)
     _refuse_unless_recordable(run, enrollment)
+    scopes = assessment_scopes(run=run, enrollment_ids=[enrollment.pk])
+    if scopes is not None and assessment.pk not in scopes[enrollment.pk]:
+        # Pay-per-module: the learner did not buy the unit this assessment belongs to.
+        raise refusal(_("The learner has not bought the unit this assessment belongs to."),
+                      field="assessment", code="unit_not_bought")
     existing = AssessmentResult.objects.filter(enrollment=enrollment, assessment=assessment).first()
     if existing is not None and existing.score != score and not reason.strip():
         message = _("A correction needs a reason; the learner's history shows it.")
@@ -194,6 +200,7 @@ def _import_context(run: CourseRun, enrollments: list[Enrollment], users: dict[s
         rules=run_rules(run),
         threshold=run.pass_threshold,
         grading_scheme=run.course.grading_scheme,
+        assessment_scopes=assessment_scopes(run=run, enrollment_ids=[e.pk for e in preferred.values()]),
     )
     return context, assessments, preferred, existing
 

@@ -21,20 +21,20 @@ from mcportal.core.audit import audit_record
 from mcportal.core.exceptions import FieldProblem, ValidationFailed
 from mcportal.core.roles import Capability
 
-from ..choices import EnrollmentStatus
+from ..choices import SEAT_HOLDING_STATUSES, EnrollmentStatus
 from ..grading import HUNDRED, percentage_format
-from ..models import Assessment, AssessmentResult, Enrollment, Unit, UnitProgress
+from ..models import Assessment, AssessmentResult, Enrollment, EnrollmentUnitAccess, Unit, UnitProgress
 from .authority import authority_require_capability
 from .completion import completion_apply
 from .state import enrollments_lock, refusal, run_lock
 
-UNIT_FIELDS = frozenset({"position", "title", "description", "due_on"})
+UNIT_FIELDS = frozenset({"position", "title", "description", "due_on", "price_amount"})
 ASSESSMENT_FIELDS = frozenset(
     {"position", "title", "kind", "weight", "pass_mark", "is_required", "is_supervised",
-     "identity_verified", "due_on"}
+     "identity_verified", "due_on", "unit"}
 )
-# Changing these changes who passes.
-GRADING_FIELDS = frozenset({"weight", "pass_mark", "is_required"})
+# Changing these changes who passes (the unit decides who is assessed in a run sold per unit).
+GRADING_FIELDS = frozenset({"weight", "pass_mark", "is_required", "unit"})
 # Positions are moved out of the way through this offset while reordering (unique per run).
 REORDER_OFFSET = 10_000
 
@@ -114,6 +114,31 @@ def _placed_and_clean(model: type[models.Model], run: CourseRun, instance: model
         raise ValidationFailed(message, problems=[FieldProblem(message, field="position", code="taken")])
 
 
+def _check_sale_mode_change(run: CourseRun, unit: Unit, *, was_priced: bool) -> None:
+    """A run is sold whole or per unit for its admitted learners: refuse switching once anyone is in.
+
+    Pricing the first unit of a run that learners already enrolled in (and paid) as a whole would
+    shrink what they are assessed on; un-pricing the last one would make buyers of some units
+    answer for all of them.
+    """
+    other_priced = Unit.objects.filter(run=run, price_amount__isnull=False).exclude(pk=unit.pk).exists()
+    if other_priced or was_priced == (unit.price_amount is not None):
+        return
+    if unit.price_amount is not None:
+        # Admitted learners (paid or confirmed) hold the whole run; pending ones have not paid yet
+        # (a whole-run order they still pay grants every unit, see checkout_order_paid).
+        enrolled = Enrollment.objects.filter(
+            run=run, status__in=SEAT_HOLDING_STATUSES, activated_at__isnull=False
+        ).exists()
+        if enrolled:
+            message = _("Learners are already enrolled in the whole run; its units can no longer be "
+                        "sold separately.")
+            raise refusal(message, field="price_amount", code="sold_whole")
+    elif EnrollmentUnitAccess.objects.filter(unit__run=run, revoked_at__isnull=True).exists():
+        message = _("Learners have bought units of this run; it cannot go back to being sold whole.")
+        raise refusal(message, field="price_amount", code="sold_per_unit")
+
+
 @transaction.atomic
 def run_unit_save(*, run: CourseRun, actor, attributes: Mapping[str, Any], unit: Unit | None = None) -> Unit:
     """Create a unit of the run (last unless a free position is given) or change one; audited.
@@ -123,13 +148,22 @@ def run_unit_save(*, run: CourseRun, actor, attributes: Mapping[str, Any], unit:
     run = _locked_run_for_structure(run.pk, actor)
     is_new = unit is None
     unit = _fresh(Unit, run, unit)
+    was_priced = unit.price_amount is not None
     before = _assign(unit, attributes, UNIT_FIELDS)
     _placed_and_clean(Unit, run, unit)
+    if unit.price_amount is not None and run.is_free:
+        message = _("This run is free; its units cannot be sold separately.")
+        raise ValidationFailed(
+            message, problems=[FieldProblem(message, field="price_amount", code="free_run")]
+        )
+    _check_sale_mode_change(run, unit, was_priced=was_priced)
     changed = _changed(unit, before)
     unit.save()
     audit_record(
         actor=actor, action="unit.created" if is_new else "unit.updated", target=unit,
-        institution=run.course.institution, data={"run": run.pk, "fields": sorted(changed)},
+        institution=run.course.institution,
+        data={"run": run.pk, "fields": sorted(changed),
+              "price": None if unit.price_amount is None else str(unit.price_amount)},
     )
     return unit
 
@@ -242,6 +276,9 @@ def run_assessment_save(
     assessment = _fresh(Assessment, run, assessment)
     before = _assign(assessment, attributes, ASSESSMENT_FIELDS)
     _placed_and_clean(Assessment, run, assessment)
+    if assessment.unit_id is not None and assessment.unit.run_id != run.pk:
+        message = _("This unit belongs to another run.")
+        raise ValidationFailed(message, problems=[FieldProblem(message, field="unit", code="other_run")])
     changed = _changed(assessment, before)
     grading_changed = is_new or bool(changed & GRADING_FIELDS)
     if grading_changed:

@@ -11,18 +11,9 @@ from django import template
 
 from mcportal.core.roles import Capability, user_has_capability
 
-from ..choices import LIVE_STATUSES
-from ..models import Enrollment
+from ..selectors import enrollment_live_by_run_for_learner
 
 register = template.Library()
-
-
-def enrollment_live_by_run_for_learner(*, learner, run_ids: list[int]) -> dict[int, Enrollment]:
-    """run id → the learner's live enrolment in it, for the given runs (one query; none if anonymous)."""
-    if not getattr(learner, "is_authenticated", False) or not run_ids:
-        return {}
-    enrollments = Enrollment.objects.filter(learner=learner, run_id__in=run_ids, status__in=LIVE_STATUSES)
-    return {enrollment.run_id: enrollment for enrollment in enrollments}
 
 
 @register.simple_tag(takes_context=True)

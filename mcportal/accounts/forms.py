@@ -1,8 +1,6 @@
 """Account forms: log in, sign up, profile and passwords. They validate input; mcportal.core.users saves."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import (
@@ -14,7 +12,6 @@ from django.contrib.auth.forms import (
 )
 from django.utils.translation import gettext_lazy as _
 
-from mcportal.core.exceptions import FieldProblem
 from mcportal.core.models import User
 from mcportal.core.users import (
     EMAIL_MAX_LENGTH,
@@ -27,16 +24,6 @@ from mcportal.core.users import (
 FULL_NAME_HELP = _(
     "Your name exactly as it should appear on your credentials, e.g. with accents and all given names."
 )
-
-
-def form_add_problems(
-    form: forms.Form, problems: Iterable[FieldProblem], field_names: Mapping[str, str] | None = None
-) -> None:
-    """Put each problem raised by a service on its form field (renamed by field_names), or on the form."""
-    field_names = field_names or {}
-    for problem in problems:
-        name = field_names.get(problem.field or "", problem.field)
-        form.add_error(name if name in form.fields else None, problem.message)
 
 
 class EmailAuthenticationForm(AuthenticationForm):

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import FormView, TemplateView
 
 from mcportal.core.exceptions import ValidationFailed
+from mcportal.core.forms import form_add_problems
 from mcportal.core.users import (
     EMAIL_VERIFICATION_VALIDITY,
     PREFERRED_LANGUAGE_CODES,
@@ -36,7 +37,6 @@ from .forms import (
     PortalSetPasswordForm,
     ProfileForm,
     SignUpForm,
-    form_add_problems,
 )
 
 

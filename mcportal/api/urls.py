@@ -6,4 +6,7 @@ app_name = "api"
 urlpatterns = [
     path("", include("courses.api.urls")),
     path("", include("enrollment.api.urls")),
+    path("payments/", include("payments.api.urls")),
+    path("", include("verification.api.urls")),
+    path("checklist/", include("checklist.api.urls")),
 ]

@@ -4,6 +4,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from mcportal.core.models import AuditEvent, Institution, Membership, User
+from mcportal.core.read_only_admin import ReadOnlyModelAdmin
 
 
 class MembershipInline(admin.TabularInline):
@@ -54,18 +55,9 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyModelAdmin):
     list_display = ["occurred_at", "action", "target_type", "target_label", "actor", "institution"]
     list_filter = ["action", "target_type", "institution"]
     search_fields = ["target_label", "target_id", "actor__email", "reason"]
     list_select_related = ["actor", "institution"]
     date_hierarchy = "occurred_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -24,6 +24,8 @@ class Capability(models.TextChoices):
     CREDENTIAL_REVOKE = "credential_revoke", _("Revoke, suspend and correct credentials")
     PAYMENTS_MANAGE = "payments_manage", _("Manage payments, refunds and invoices")
     CHECKLIST_VIEW = "checklist_view", _("See the readiness checklist")
+    CHECKLIST_MANAGE = "checklist_manage", _("Assign and update every checklist activity")
+    CHECKLIST_ALLIANCE_VIEW = "checklist_alliance_view", _("Compare readiness across the alliance")
     AUDIT_VIEW = "audit_view", _("Read the audit trail")
 
 
@@ -39,6 +41,9 @@ CAPABILITY_ROLES: dict[Capability, frozenset[Role]] = {
     Capability.CREDENTIAL_REVOKE: frozenset({Role.REGISTRAR}),
     Capability.PAYMENTS_MANAGE: frozenset({Role.FINANCE}),
     Capability.CHECKLIST_VIEW: ALL_STAFF_ROLES,
+    Capability.CHECKLIST_MANAGE: frozenset({Role.LEADERSHIP}),
+    # Network scope: leadership and auditors of a member institution see the alliance comparison.
+    Capability.CHECKLIST_ALLIANCE_VIEW: frozenset({Role.LEADERSHIP, Role.AUDITOR}),
     Capability.AUDIT_VIEW: frozenset({Role.REGISTRAR, Role.LEADERSHIP, Role.AUDITOR}),
 }
 
@@ -93,6 +98,20 @@ def user_is_staff_member(user) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     return user.is_superuser or Membership.objects.filter(user=user).exists()
+
+
+def user_capabilities_anywhere(user) -> frozenset[str]:
+    """The capabilities the user holds in at least one institution (one query; for menus only).
+
+    What a page may show is still decided per institution by user_has_capability; this only says
+    which areas are worth linking to.
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    if user.is_superuser:
+        return frozenset(CAPABILITY_ROLES)
+    roles = set(Membership.objects.filter(user=user).values_list("role", flat=True).distinct())
+    return frozenset(capability for capability, granted in CAPABILITY_ROLES.items() if roles & granted)
 
 
 class StaffAreaRequiredMixin(AccessMixin):

@@ -47,10 +47,14 @@ PEOPLE = [
     ("registrar@demo.test", "Petr Svoboda", "muni", ["registrar"]),
     ("finance@demo.test", "Lenka Dvořáková", "muni", ["finance"]),
     ("leadership@demo.test", "Prof. Martin Černý", "muni", ["leadership"]),
+    ("leadership.tartu@demo.test", "Prof. Liis Saar", "ut", ["leadership"]),
     ("auditor@demo.test", "Eva Horáková", "muni", ["auditor"]),
     ("registrar.tartu@demo.test", "Kadri Tamm", "ut", ["registrar"]),
     ("instructor.tartu@demo.test", "Mart Kask", "ut", ["instructor"]),
     ("learner@demo.test", "Zuzana Müller-Łukasiewicz", None, []),
+    # Holds a suspended and a corrected (revoked as superseded, reissued) credential: see
+    # verification_demo.py.
+    ("learner.corrections@demo.test", "Matti Virtanen", None, []),
 ]
 
 COMMON_QA = (

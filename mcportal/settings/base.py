@@ -149,6 +149,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"credentials.issuance_*": {"queue": "issuance"}}
 CELERY_BEAT_SCHEDULE = {
     "issuance-batch-sweep": {"task": "credentials.issuance_batch_sweep", "schedule": 300.0},
+    "payment-reconcile-pending": {"task": "payments.payment_reconcile_pending", "schedule": 3600.0},
 }
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "UTC"
@@ -212,3 +213,28 @@ MCPORTAL_STARTING_SOON_DAYS = env_int("MCPORTAL_STARTING_SOON_DAYS", 60)
 MCPORTAL_KEY_ENCRYPTION_KEY = env("MCPORTAL_KEY_ENCRYPTION_KEY", "")
 MCPORTAL_TSA_URL = env("MCPORTAL_TSA_URL", "")
 MCPORTAL_ISSUANCE_CHUNK_SIZE = env_int("MCPORTAL_ISSUANCE_CHUNK_SIZE", 50)
+# Signed PDFs per render task of a batch (the signer is looked up once per task).
+MCPORTAL_PDF_CHUNK_SIZE = env_int("MCPORTAL_PDF_CHUNK_SIZE", 10)
+# Verification: uploads read at most this many bytes; requests per client IP per scope
+# ("<count>/<second|minute|hour|day>", "off": no limit).
+MCPORTAL_VERIFY_UPLOAD_MAX_BYTES = env_int("MCPORTAL_VERIFY_UPLOAD_MAX_BYTES", 2 * 1024 * 1024)
+MCPORTAL_VERIFICATION_RATE_LIMITS = {
+    "page": env("MCPORTAL_VERIFICATION_RATE_PAGE", "120/minute"),
+    "file": env("MCPORTAL_VERIFICATION_RATE_FILE", "20/minute"),
+    "api": env("MCPORTAL_VERIFICATION_RATE_API", "60/minute"),
+}
+# Reverse proxies in front of the portal that append the client to X-Forwarded-For: with N, the
+# client is the Nth address from the right; 0 (no proxy) never reads the header, which a client
+# could write itself.
+MCPORTAL_TRUSTED_PROXY_COUNT = env_int("MCPORTAL_TRUSTED_PROXY_COUNT", 0)
+# Payments: which providers buyers may choose (the first is the default), Stripe keys from env.
+# The sandbox takes no money, so it is on by default only outside the production settings
+# (check --deploy refuses it there: payments.E004).
+MCPORTAL_PAYMENT_PROVIDERS = env_list(
+    "MCPORTAL_PAYMENT_PROVIDERS",
+    ["bank_transfer"]
+    if env("DJANGO_SETTINGS_MODULE", "").endswith(".production")
+    else ["sandbox", "bank_transfer"],
+)
+MCPORTAL_STRIPE_SECRET_KEY = env("MCPORTAL_STRIPE_SECRET_KEY", "")
+MCPORTAL_STRIPE_WEBHOOK_SECRET = env("MCPORTAL_STRIPE_WEBHOOK_SECRET", "")

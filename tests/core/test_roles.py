@@ -2,13 +2,15 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
+from mcportal.core.choices import Role
 from mcportal.core.roles import (
     Capability,
     institutions_for_capability,
+    user_capabilities_anywhere,
     user_has_capability,
     user_is_staff_member,
 )
-from tests.factories.core import UserFactory
+from tests.factories.core import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -75,3 +77,14 @@ def test_email_login_is_case_insensitive_and_unique(db):
     assert authenticate(username="ada@EXAMPLE.org", password="s3cret-pass-phrase") is not None
     with pytest.raises(IntegrityError), transaction.atomic():
         User.objects.create(email="ADA@example.org")
+
+
+def test_capabilities_anywhere_are_the_union_of_the_users_roles():
+    finance = UserFactory()
+    MembershipFactory(user=finance, role=Role.FINANCE)
+    MembershipFactory(user=finance, role=Role.INSTRUCTOR)
+    capabilities = user_capabilities_anywhere(finance)
+
+    assert Capability.PAYMENTS_MANAGE in capabilities and Capability.STAFF_AREA in capabilities
+    assert Capability.CHECKLIST_MANAGE not in capabilities
+    assert user_capabilities_anywhere(UserFactory()) == frozenset()

@@ -16,6 +16,7 @@ from courses.services import (
     course_update,
     course_withdraw_to_draft,
 )
+from courses.signals import run_cancelled
 from mcportal.core.exceptions import InvalidTransition, ValidationFailed
 from mcportal.core.models import AuditEvent
 from tests.factories.courses import CourseFactory, CourseRunFactory
@@ -538,3 +539,31 @@ def test_run_cancel_twice_is_refused(instructor):
 
     assert _audit_actions(run) == ["course_run.cancelled"]
 
+
+
+def test_run_cancel_announces_run_cancelled_once_it_commits(instructor, django_capture_on_commit_callbacks):
+    run = CourseRunFactory()
+    received = []
+    run_cancelled.connect(lambda sender, **kwargs: received.append(kwargs), weak=False, dispatch_uid="t-run")
+    try:
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            course_run_cancel(run=run, actor=instructor, reason="Too few enrolments.")
+        assert received == []  # nothing is announced before the commit
+        for callback in callbacks:
+            callback()
+    finally:
+        run_cancelled.disconnect(dispatch_uid="t-run")
+
+    assert len(received) == 1
+    assert (received[0]["run"].pk, received[0]["actor"], received[0]["reason"]) == (
+        run.pk, instructor, "Too few enrolments."
+    )
+
+
+def test_a_refused_run_cancel_announces_nothing(instructor, django_capture_on_commit_callbacks):
+    run = CourseRunFactory()
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks, pytest.raises(ValidationFailed):
+        course_run_cancel(run=run, actor=instructor, reason="")
+
+    assert callbacks == []

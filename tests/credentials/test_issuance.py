@@ -1,4 +1,5 @@
 """Issuing a credential: signed JSON that verifies, status entries, idempotency, PDF, audit."""
+import dataclasses
 import json
 from decimal import Decimal
 
@@ -116,3 +117,28 @@ def test_the_pdf_is_sealed_timestamped_and_embeds_the_exact_signed_json(
     assert report.verdict == PadesVerdict.VALID, report
     assert report.timestamp_present is True
     assert embedded_file_read(pdf_bytes) == credential.signed_document.encode("utf-8")
+
+
+def test_facts_from_the_shared_run_facts_equal_facts_read_for_one_enrolment(completed_enrollment):
+    from credentials.facts import credential_facts_build, run_facts_build
+    from mcportal.core import clock
+
+    issued_at = clock.now().replace(microsecond=0)
+    arguments = {
+        "enrollment": completed_enrollment,
+        "public_id": "x",
+        "issued_at": issued_at,
+        "status_entries": [],
+    }
+    alone = credential_facts_build(**arguments)
+    shared = credential_facts_build(**arguments, run_facts=run_facts_build(run=completed_enrollment.run))
+
+    assert alone.learner_email_salt != shared.learner_email_salt  # fresh per credential
+    unsalted = dataclasses.replace(shared, learner_email_salt="")
+    assert unsalted == dataclasses.replace(alone, learner_email_salt="")
+    assert shared.learner_name == "Zuzana Müller-Łukasiewicz"
+    assert shared.valid_until.year == issued_at.year + 2
+    assert (shared.activity_start, shared.activity_end) == (
+        completed_enrollment.run.starts_on,
+        completed_enrollment.run.ends_on,
+    )

@@ -365,3 +365,29 @@ def test_svg_logo_referencing_a_remote_image_fails_without_any_connection():
 
     assert refused.value.url == "https://tracker.example/pixel.png"
     assert attempts == []
+
+
+def test_one_font_configuration_serves_every_certificate_of_a_thread():
+    import threading
+
+    from credentials.rendering import pdf as rendering
+
+    first = rendering._font_configuration()
+    in_thread = {}
+
+    def render_elsewhere() -> None:
+        in_thread["configuration"] = rendering._font_configuration()
+        in_thread["pdf"] = render_credential_pdf(
+            certificate=certificate_data(learner_name=LEARNER_NAMES[2]), attachments=[]
+        )
+
+    worker = threading.Thread(target=render_elsewhere)
+    worker.start()
+    worker.join()
+
+    assert rendering._font_configuration() is first
+    assert in_thread["configuration"] is not first
+    # Kept across documents, the configuration still gives each its own embedded font subsets.
+    again = render_credential_pdf(certificate=certificate_data(learner_name=LEARNER_NAMES[2]), attachments=[])
+    assert _words(_text(in_thread["pdf"])) == _words(_text(again))
+    assert LEARNER_NAMES[2] in _text(again) or _words(LEARNER_NAMES[2]) in _words(_text(again))

@@ -125,3 +125,40 @@ def test_nobody_passes_while_the_weights_do_not_add_up_to_100():
     assert outcome.passes is False
     assert outcome.weights_complete is False
     assert outcome.unmet == ("The weights of the assessments add up to 90, not 100.",)
+
+
+def _evaluate_scoped(scores, assessed, threshold="50"):
+    return completion_evaluate(rules=RULES, scores={k: D(v) for k, v in scores.items()},
+                               threshold=D(threshold), grading_scheme="ects_grades",
+                               assessed=frozenset(assessed))
+
+
+def test_a_learner_who_bought_some_units_is_still_judged_on_the_whole_course():
+    # Bought the project's unit and the quiz's: the credential certifies the whole course, so the
+    # required exam (in a unit not bought yet) still stands between the learner and completion.
+    outcome = _evaluate_scoped({2: "70", 3: "30"}, assessed={2, 3})
+
+    # (70 × 30 + 30 × 10) / 100 = 24: the score is over the whole run's weights.
+    assert outcome.final_score == D("24.00")
+    assert outcome.passes is False
+    assert "“Exam” is required and belongs to a unit you have not bought yet." in outcome.unmet
+
+
+def test_a_required_assessment_in_scope_still_has_to_be_passed():
+    outcome = _evaluate_scoped({2: "35", 3: "100"}, assessed={2, 3})
+
+    assert outcome.passes is False
+    assert any("“Project” is required" in reason for reason in outcome.unmet)
+
+
+def test_a_learner_who_bought_every_unit_and_passed_completes():
+    outcome = _evaluate_scoped({1: "80", 2: "70"}, assessed={1, 2, 3})
+
+    assert outcome.passes is True
+    assert outcome.final_score == D("69.00")
+
+
+def test_no_scope_means_the_whole_run_as_before():
+    assert _evaluate_scoped({1: "80", 2: "70"}, assessed={1, 2, 3}).final_score == _evaluate(
+        {1: "80", 2: "70"}
+    ).final_score

@@ -5,12 +5,14 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 
 from enrollment.choices import EnrollmentStatus
 from enrollment.selectors import (
     enrollment_get_for_learner,
     enrollment_get_for_staff,
     enrollment_list_for_learner,
+    enrollment_live_by_run_for_learner,
     run_get_for_staff,
     run_roster,
     run_roster_csv_rows,
@@ -18,7 +20,7 @@ from enrollment.selectors import (
     run_structure_get,
     run_waitlist,
 )
-from enrollment.services import result_record, unit_progress_mark
+from enrollment.services import enrollment_withdraw, result_record, unit_progress_mark
 from mcportal.core import clock
 from mcportal.core.roles import Capability
 from tests.factories.enrollment import AssessmentFactory, LearnerFactory, UnitFactory
@@ -227,3 +229,27 @@ def test_run_structure_says_whether_the_weights_are_complete(structured_run, mak
     assert [u.title for u in structure.units] == ["Reads", "Alignment", "Counts", "Report"]
     assert (structure.weights_total, structure.weights_complete) == (D("100"), True)
     assert run_structure_get(run=partial).weights_complete is False
+
+
+def test_live_enrolment_by_run_maps_each_run_to_the_learners_own_live_enrolment(make_run):
+    learner = LearnerFactory()
+    live_run, left_run, other_run = make_run(), make_run(), make_run()
+    live = enrol(live_run, learner)
+    enrollment_withdraw(enrollment=enrol(left_run, learner), actor=learner, reason="Changed my mind")
+    enrol(other_run)  # somebody else's enrolment is never the visitor's
+
+    mine = enrollment_live_by_run_for_learner(
+        learner=learner, run_ids=[live_run.pk, left_run.pk, other_run.pk]
+    )
+
+    assert mine == {live_run.pk: live}
+
+
+def test_live_enrolment_by_run_is_empty_for_a_visitor_or_no_runs(make_run):
+    learner = LearnerFactory()
+    run = make_run()
+    enrol(run, learner)
+
+    assert enrollment_live_by_run_for_learner(learner=AnonymousUser(), run_ids=[run.pk]) == {}
+    assert enrollment_live_by_run_for_learner(learner=None, run_ids=[run.pk]) == {}
+    assert enrollment_live_by_run_for_learner(learner=learner, run_ids=[]) == {}

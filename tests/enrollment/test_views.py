@@ -52,8 +52,11 @@ def test_enrolling_in_a_priced_run_waits_for_payment(client_for, priced_run):
 
     assert Enrollment.objects.get(learner=learner, run=priced_run).status == EnrollmentStatus.PENDING_PAYMENT
     content = response.content.decode()
-    assert "The finance office will confirm your payment" in _messages(response)[0]
-    assert "the finance office will confirm your payment" in content
+    message = _messages(response)[0]
+    assert "Pay for it with “Pay now” below" in message
+    assert "finance office" not in message
+    assert "pay it with “Pay now” by card or bank transfer" in content
+    assert "the finance office will confirm your payment" not in content
     assert "Awaiting payment" in content
 
 

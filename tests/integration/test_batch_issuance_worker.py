@@ -81,6 +81,8 @@ def workers(broker, tmp_path):
         "MCPORTAL_TEST_REAL_CELERY": "1",
         "MCPORTAL_TEST_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT_SECONDS),
         "MCPORTAL_ISSUANCE_CHUNK_SIZE": "2",
+        # PDFs are rendered several per task: a killed worker's chunk must be redone as a whole.
+        "MCPORTAL_PDF_CHUNK_SIZE": "3",
         "DJANGO_MEDIA_ROOT": str(settings.MEDIA_ROOT),
     })
     celery = str(Path(sys.executable).with_name("celery"))

@@ -4,13 +4,11 @@ Each service call runs in its own thread, hence its own connection and transacti
 the seat is taken, while the transaction is still open, makes the two calls overlap for sure: if
 the run row were not locked, both would read the same free seat.
 """
-import threading
-import time
 from decimal import Decimal
 from unittest import mock
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from courses.models import CourseRun
 from courses.services import course_publish
@@ -18,47 +16,15 @@ from enrollment.choices import EnrollmentStatus
 from enrollment.models import Enrollment
 from enrollment.services import enrollment_enrol, enrollment_withdraw
 from enrollment.services import enrolments as enrolment_services
-from mcportal.core.audit import audit_record
 from mcportal.core.exceptions import Conflict
 from tests.factories.courses import CourseFactory, CourseRunFactory
 from tests.factories.enrollment import LearnerFactory
+from tests.fixtures.concurrency import audit_record_then_pause, run_concurrently
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
 ]
-
-PAUSE_SECONDS = 0.5
-
-
-def _slow_audit_record(**kwargs):
-    """Audit as usual, then hold the open transaction (and its locks) a little longer."""
-    event = audit_record(**kwargs)
-    time.sleep(PAUSE_SECONDS)
-    return event
-
-
-def _run_concurrently(*calls):
-    """Start each call in its own thread (own connection) at the same moment; return results or exceptions."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def worker(index, call):
-        try:
-            barrier.wait(timeout=10)
-            outcomes[index] = call()
-        # The exception is the outcome under test; the assertions look at it.
-        except Exception as error:  # noqa: BLE001
-            outcomes[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
 
 
 @pytest.fixture
@@ -75,8 +41,8 @@ def _enrol_call(run, learner):
 def test_two_learners_racing_for_the_last_seat_never_both_get_it(last_seat_run):
     first, second = LearnerFactory(), LearnerFactory()
 
-    with mock.patch.object(enrolment_services, "audit_record", _slow_audit_record):
-        outcomes = _run_concurrently(_enrol_call(last_seat_run, first), _enrol_call(last_seat_run, second))
+    with mock.patch.object(enrolment_services, "audit_record", audit_record_then_pause):
+        outcomes = run_concurrently(_enrol_call(last_seat_run, first), _enrol_call(last_seat_run, second))
 
     assert all(isinstance(outcome, Enrollment) for outcome in outcomes), outcomes
     statuses = sorted(Enrollment.objects.filter(run=last_seat_run).values_list("status", flat=True))
@@ -90,9 +56,9 @@ def test_without_the_run_lock_both_would_get_the_seat(last_seat_run):
     first, second = LearnerFactory(), LearnerFactory()
     unlocked = CourseRun.objects.select_related("course__institution")
 
-    with mock.patch.object(enrolment_services, "audit_record", _slow_audit_record), \
+    with mock.patch.object(enrolment_services, "audit_record", audit_record_then_pause), \
             mock.patch("enrollment.services.state.run_qs_for_update", return_value=unlocked):
-        _run_concurrently(_enrol_call(last_seat_run, first), _enrol_call(last_seat_run, second))
+        run_concurrently(_enrol_call(last_seat_run, first), _enrol_call(last_seat_run, second))
 
     statuses = list(Enrollment.objects.filter(run=last_seat_run).values_list("status", flat=True))
     assert statuses == [EnrollmentStatus.ACTIVE, EnrollmentStatus.ACTIVE]
@@ -103,8 +69,8 @@ def test_without_the_run_lock_both_would_get_the_seat(last_seat_run):
 def test_a_double_submitted_enrolment_creates_one_enrolment(last_seat_run):
     learner = LearnerFactory()
 
-    with mock.patch.object(enrolment_services, "audit_record", _slow_audit_record):
-        outcomes = _run_concurrently(_enrol_call(last_seat_run, learner), _enrol_call(last_seat_run, learner))
+    with mock.patch.object(enrolment_services, "audit_record", audit_record_then_pause):
+        outcomes = run_concurrently(_enrol_call(last_seat_run, learner), _enrol_call(last_seat_run, learner))
 
     assert sorted(type(outcome).__name__ for outcome in outcomes) == ["Conflict", "Enrollment"]
     refused = next(outcome for outcome in outcomes if isinstance(outcome, Conflict))
@@ -121,8 +87,8 @@ def test_two_seats_freed_at_once_go_to_the_first_two_waiting_in_order(registrar)
     waiting = [enrollment_enrol(learner=learner, run=run, actor=learner)
                for learner in (LearnerFactory(), LearnerFactory(), LearnerFactory())]
 
-    with mock.patch.object(enrolment_services, "audit_record", _slow_audit_record):
-        outcomes = _run_concurrently(
+    with mock.patch.object(enrolment_services, "audit_record", audit_record_then_pause):
+        outcomes = run_concurrently(
             *[lambda e=e: enrollment_withdraw(enrollment=e, actor=e.learner, reason="") for e in active]
         )
 

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 
 from courses import services as course_services
 from courses.choices import CourseStatus
@@ -16,7 +17,10 @@ from enrollment.services.structure import run_assessment_save
 from mcportal.core import clock
 from mcportal.core.models import Institution, Membership, User
 
+from ...checklist_demo import checklist_demo_load
 from ...data import COURSES, DEMO_PASSWORD, INSTITUTIONS, LEARNER_COMPLETIONS, LEARNER_EMAIL, PEOPLE
+from ...payments_demo import payments_demo_load
+from ...verification_demo import verification_demo_load
 
 
 class Command(BaseCommand):
@@ -25,8 +29,14 @@ class Command(BaseCommand):
         "the demo learner's credentials."
     )
 
-    @transaction.atomic
     def handle(self, *args, **options):
+        # The demo's own notifications (enrolment confirmed, credential issued…) would flood the
+        # console before the logins are printed: they go to an in-memory outbox instead.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            self._seed()
+
+    @transaction.atomic
+    def _seed(self):
         institutions = {spec["slug"]: self._institution(spec) for spec in INSTITUTIONS}
         users = {email: self._person(email, name, institutions.get(slug), roles)
                  for email, name, slug, roles in PEOPLE}
@@ -35,6 +45,17 @@ class Command(BaseCommand):
         issued = sum(
             self._completion(users[LEARNER_EMAIL], slug, score, registrars)
             for slug, score in LEARNER_COMPLETIONS
+        )
+        states = verification_demo_load(complete=self._completion, registrars=registrars)
+        self.stdout.write(f"Verification states: {states}.")
+        checklist_filled = checklist_demo_load(institutions=institutions, users=users)
+        self.stdout.write(f"Readiness checklist: {checklist_filled} activities filled in.")
+        voucher_code = payments_demo_load(
+            institutions=institutions, registrars=registrars, finance=users["finance@demo.test"]
+        )
+        self.stdout.write(
+            f"Payments: priced runs have partner/corporate prices; try the voucher {voucher_code} "
+            "(20 % off MUNI courses) and pay on the sandbox page."
         )
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready: {len(institutions)} institutions, {len(users)} people, "
