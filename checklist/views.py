@@ -27,6 +27,11 @@ from .exports import readiness_csv, readiness_pdf
 from .forms import AssessmentForm, EvidenceFileForm, EvidenceLinkForm, ResponsibleFilterForm
 from .services import ChecklistPermissionDenied
 
+# Both evidence forms sit on the activity page and both have a "title": distinct ids keep every
+# label pointing at its own field (the posted names stay the same).
+LINK_FORM_IDS = "id_link_%s"
+FILE_FORM_IDS = "id_file_%s"
+
 
 def _activity_url(institution: Institution, key: str, anchor: str = "") -> str:
     url = reverse("checklist:activity", kwargs={"institution": institution.slug, "key": key})
@@ -123,8 +128,8 @@ class ActivityView(ChecklistAccessMixin, View):
                 "institution": detail.institution,
                 "detail": detail,
                 "form": form,
-                "link_form": link_form or EvidenceLinkForm(),
-                "file_form": file_form or EvidenceFileForm(),
+                "link_form": link_form or EvidenceLinkForm(auto_id=LINK_FORM_IDS),
+                "file_form": file_form or EvidenceFileForm(auto_id=FILE_FORM_IDS),
             },
             status=status,
         )
@@ -167,9 +172,9 @@ class EvidenceAddView(ActivityView):
             raise PermissionDenied(_("You may not add evidence to this activity."))
         link_form = file_form = None
         if request.POST.get("kind") == "file":
-            form = file_form = EvidenceFileForm(request.POST, request.FILES)
+            form = file_form = EvidenceFileForm(request.POST, request.FILES, auto_id=FILE_FORM_IDS)
         else:
-            form = link_form = EvidenceLinkForm(request.POST)
+            form = link_form = EvidenceLinkForm(request.POST, auto_id=LINK_FORM_IDS)
         try:
             if form.is_valid():
                 messages.success(request, self._evidence_add(institution, key, form))
