@@ -29,12 +29,11 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-import redis
 from django.db import connection
 from playwright.sync_api import expect, sync_playwright
 
-from mcportal.celery import app as celery_app
 from tests.browser.a11y import AuditResult, audit, overflowing_elements
+from tests.fixtures.celery_broker import redis_broker
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTEFACTS = ROOT / "var" / "browser-artefacts"
@@ -99,25 +98,8 @@ def chromium():
 @pytest.fixture
 def broker():
     """An empty Redis database as broker; this process queues tasks there for the worker."""
-    try:
-        redis.Redis.from_url(BROKER_URL, socket_connect_timeout=1).ping()
-    except redis.RedisError:
-        _missing(f"no Redis at {BROKER_URL}")
-    redis.Redis.from_url(BROKER_URL).flushdb()
-    saved = (celery_app.conf.task_always_eager, celery_app.conf.broker_url)
-    celery_app.conf.task_always_eager = False
-    celery_app.conf.broker_url = BROKER_URL
-    _forget_broker_connections()
-    yield BROKER_URL
-    celery_app.conf.task_always_eager, celery_app.conf.broker_url = saved
-    _forget_broker_connections()
-    redis.Redis.from_url(BROKER_URL).flushdb()
-
-
-def _forget_broker_connections() -> None:
-    """Connection and producer pools are made once per broker URL: drop them when the URL changes."""
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
+    with redis_broker(BROKER_URL, when_missing=_missing) as url:
+        yield url
 
 
 def _free_port() -> int:

@@ -13,15 +13,14 @@ import time
 from pathlib import Path
 
 import pytest
-import redis
 from django.conf import settings
 from django.db import connection
 
 from credentials.choices import BatchItemStatus, BatchStatus, PdfStatus
 from credentials.models import Credential, IssuanceBatch
 from credentials.services.batches import issuance_batch_create, issuance_batch_sweep
-from mcportal.celery import app as celery_app
 from mcportal.core.models import AuditEvent
+from tests.fixtures.celery_broker import redis_broker
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -37,33 +36,11 @@ DEADLINE_SECONDS = 120
 BATCH_SIZE = 20
 
 
-def _broker_reachable() -> bool:
-    try:
-        return bool(redis.Redis.from_url(BROKER_URL, socket_connect_timeout=1).ping())
-    except redis.RedisError:
-        return False
-
-
 @pytest.fixture
 def broker():
     """An empty Redis database as broker; this process sends tasks there instead of running them."""
-    if not _broker_reachable():
-        pytest.skip(f"no Redis at {BROKER_URL}")
-    redis.Redis.from_url(BROKER_URL).flushdb()
-    saved = (celery_app.conf.task_always_eager, celery_app.conf.broker_url)
-    celery_app.conf.task_always_eager = False
-    celery_app.conf.broker_url = BROKER_URL
-    _forget_broker_connections()
-    yield BROKER_URL
-    celery_app.conf.task_always_eager, celery_app.conf.broker_url = saved
-    _forget_broker_connections()
-    redis.Redis.from_url(BROKER_URL).flushdb()
-
-
-def _forget_broker_connections() -> None:
-    """Connection and producer pools are made once per broker URL: drop them when the URL changes."""
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
+    with redis_broker(BROKER_URL, when_missing=pytest.skip) as url:
+        yield url
 
 
 @pytest.fixture
