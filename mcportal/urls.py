@@ -1,5 +1,4 @@
 """URL wiring: public pages, staff pages, accounts, admin and the versioned API."""
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -31,7 +30,5 @@ handler403 = "mcportal.core.error_views.permission_denied"
 handler404 = "mcportal.core.error_views.page_not_found"
 handler500 = "mcportal.core.error_views.server_error"
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No /media/ route, not even in DEBUG: stored files (signed PDFs, invoices, checklist evidence) hold
+# personal data and are served only by views that check who asks.

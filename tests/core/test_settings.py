@@ -96,3 +96,22 @@ def test_database_and_redis_urls_switch_to_the_production_shape():
         '["django.db.backends.postgresql", false, "redis://127.0.0.1:6379/3", '
         '"django.core.cache.backends.redis.RedisCache"]'
     )
+
+
+def test_stored_files_are_never_served_by_path(settings):
+    """Signed PDFs, invoices and evidence hold personal data: only views that check the user serve them.
+
+    Also in DEBUG, where Django's usual recipe serves MEDIA_ROOT: the URL conf is re-read with it on.
+    """
+    import importlib
+
+    import mcportal.urls
+
+    settings.DEBUG = True
+    try:
+        urls = importlib.reload(mcportal.urls)
+        routes = [str(pattern.pattern) for pattern in urls.urlpatterns]
+    finally:
+        settings.DEBUG = False
+        importlib.reload(mcportal.urls)
+    assert not [route for route in routes if "media" in route]
