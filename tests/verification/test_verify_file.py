@@ -46,6 +46,12 @@ def test_the_form_page_has_one_heading_and_labelled_fields(db):
     assert 'for="id_document"' in page and 'for="id_pasted"' in page
 
 
+def test_an_employer_without_an_account_finds_the_verify_page_in_the_menu(db):
+    catalogue = Client().get("/courses/").content.decode()
+
+    assert 'href="/verify/"' in catalogue
+
+
 def test_an_uploaded_portal_credential_is_valid_and_links_to_its_page(credential):
     response = _upload(credential.signed_document.encode())
 
